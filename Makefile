@@ -1,0 +1,56 @@
+# Innovate Platform: the single entry point.
+#
+#   make up      install what is missing, start the local stack, print the URL
+#   make down    stop the local stack (data is kept)
+#   make test    install what is missing, run every test suite and policy gate
+#   make lint    static checks (ruff, mypy)
+#   make synth   write every environment's CloudFormation to infra/cdk.out/
+#   make check   run the infrastructure policy gates (cdk-nag, cfn-lint, checkov)
+#   make bench   run the benchmarks (not part of `make test`)
+#
+# Each area keeps its own targets in an include file next to its code and
+# registers its suites in TEST_SUITES / LINT_SUITES / BENCH_TARGETS.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+# Interpreter used to create the virtual environments (3.11+).
+PYTHON ?= python3
+VENV_ROOT := $(ROOT)/.venv
+# Local, git-ignored state: database cluster, certificates, logs, pid files.
+LOCAL_DIR := $(ROOT)/.local
+
+TEST_SUITES :=
+LINT_SUITES :=
+BENCH_TARGETS :=
+
+include services/api/api.mk
+include infra/infra.mk
+
+.PHONY: help up down status test lint synth check bench python-version
+
+help:
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+
+# Fails early and clearly when the interpreter is too old.
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; found " + sys.version.split()[0] + " at " + sys.executable)'
+
+up: api-up
+down: api-down
+status: api-status
+
+test:
+	@$(ROOT)/tools/run-suites $(TEST_SUITES)
+
+lint:
+	@$(ROOT)/tools/run-suites $(LINT_SUITES)
+
+synth: infra-synth
+check: infra-check
+
+bench:
+	@$(ROOT)/tools/run-suites $(BENCH_TARGETS)
