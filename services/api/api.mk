@@ -1,0 +1,59 @@
+# services/api: the Flask API, its local stack and its test suites.
+# Included by the top-level Makefile (which defines ROOT, PYTHON, VENV_ROOT, LOCAL_DIR).
+
+API_DIR := $(ROOT)/services/api
+API_VENV := $(VENV_ROOT)/api
+API_PY := $(API_VENV)/bin/python
+API_STAMP := $(API_VENV)/.installed
+API_REQS := $(API_DIR)/requirements/runtime.txt $(API_DIR)/requirements/dev.txt \
+            $(API_DIR)/pyproject.toml $(ROOT)/tools/devstack/pyproject.toml
+CHECKOV_VENV := $(VENV_ROOT)/api-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# Local stack ports (override: make up API_PORT=8081 API_PG_PORT=55433).
+API_PORT ?= 8000
+API_PG_PORT ?= 55432
+API_LOCAL := $(LOCAL_DIR)
+PIP_QUIET := --quiet --disable-pip-version-check
+
+TEST_SUITES += api-lint api-test
+LINT_SUITES += api-lint
+
+.PHONY: api-venv api-up api-down api-status api-test api-lint api-docker-lint
+
+# Re-installed only when a requirement or project file changes (stamp file).
+$(API_STAMP): $(API_REQS) | python-version
+	@echo "api: installing the virtualenv at $(API_VENV)"
+	@test -x $(API_PY) || $(PYTHON) -m venv $(API_VENV)
+	@$(API_PY) -m pip install $(PIP_QUIET) -r $(API_DIR)/requirements/dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@$(API_PY) -m pip install $(PIP_QUIET) --no-deps -e $(API_DIR) -e $(ROOT)/tools/devstack 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@touch $@
+
+api-venv: $(API_STAMP)
+
+$(CHECKOV_STAMP): $(API_DIR)/requirements/checkov.txt | python-version
+	@echo "api: installing checkov at $(CHECKOV_VENV)"
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r $< 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@touch $@
+
+api-up: $(API_STAMP)
+	@cd $(ROOT) && $(API_PY) $(API_DIR)/scripts/local_stack.py up --state $(API_LOCAL) --port $(API_PORT) --pg-port $(API_PG_PORT)
+
+api-down:
+	@if [ -x $(API_PY) ]; then cd $(ROOT) && $(API_PY) $(API_DIR)/scripts/local_stack.py down --state $(API_LOCAL); else echo "api: nothing to stop"; fi
+
+api-status: $(API_STAMP)
+	@cd $(ROOT) && $(API_PY) $(API_DIR)/scripts/local_stack.py status --state $(API_LOCAL)
+
+api-lint: $(API_STAMP)
+	@cd $(ROOT) && $(API_VENV)/bin/ruff check services/api tools/devstack
+	@cd $(ROOT) && $(API_VENV)/bin/ruff format --check services/api tools/devstack
+	@cd $(API_DIR) && $(API_VENV)/bin/mypy
+	@cd $(ROOT)/tools/devstack && $(API_VENV)/bin/mypy src/devstack
+	@echo "api-lint: ok"
+
+api-test: $(API_STAMP)
+	@cd $(API_DIR) && $(API_PY) -m pytest -c pyproject.toml --rootdir . tests $(ROOT)/tools/devstack/tests
+
+api-docker-lint: $(CHECKOV_STAMP)
+	@cd $(API_DIR) && $(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile -f Dockerfile

@@ -1,0 +1,96 @@
+"""Settings from the environment (pydantic-settings).
+
+Every variable is documented in docs/api.md. Invalid or missing settings raise
+``ConfigError`` at start-up with the variable names, never later at request time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a valid configuration."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    # Database. With DATABASE_SECRET_ID set, user and password come from that
+    # Secrets Manager secret (RDS-managed JSON) and override any in the URL.
+    database_url: str = Field(min_length=1)
+    database_secret_id: str | None = None
+    database_sslmode: Literal["require", "verify-ca", "verify-full"] = "require"
+    # A CA bundle (e.g. the RDS CA) switches the connection to sslmode=verify-full.
+    database_sslrootcert: Path | None = None
+    database_pool_min: int = Field(default=2, ge=0, le=100)
+    database_pool_max: int = Field(default=10, ge=1, le=200)
+    database_pool_timeout: float = Field(default=5.0, gt=0, le=60)
+    database_connect_timeout: int = Field(default=5, ge=1, le=60)
+    database_statement_timeout_ms: int = Field(default=5000, ge=0)
+    database_secret_cache_seconds: int = Field(default=3600, ge=0)
+
+    jwt_secret: SecretStr
+    jwt_ttl_seconds: int = Field(default=900, ge=30, le=86400)
+    jwt_issuer: str = "innovate-api"
+
+    max_content_length: int = Field(default=65536, ge=1024, le=10 * 1024 * 1024)
+    page_size_default: int = Field(default=20, ge=1, le=100)
+    page_size_max: int = Field(default=100, ge=1, le=1000)
+    note_retention_days: int = Field(default=30, ge=0, le=3650)
+
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_seconds: int = Field(default=900, ge=1, le=86400)
+
+    deployment_color: str = Field(default="none", pattern=r"^[a-z0-9-]{1,32}$")
+    git_sha: str = Field(default="unknown", pattern=r"^[0-9A-Za-z._-]{1,64}$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URI")
+        return value
+
+    @field_validator("database_sslrootcert")
+    @classmethod
+    def _ca_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"CA bundle {value} does not exist")
+        return value
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> Settings:
+        if self.database_pool_min > self.database_pool_max:
+            raise ValueError("DATABASE_POOL_MIN must not exceed DATABASE_POOL_MAX")
+        if self.page_size_default > self.page_size_max:
+            raise ValueError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX")
+        return self
+
+    @property
+    def effective_sslmode(self) -> str:
+        return "verify-full" if self.database_sslrootcert else self.database_sslmode
+
+
+def load_settings() -> Settings:
+    """Read the environment; on failure name every offending variable."""
+    try:
+        return Settings()  # type: ignore[call-arg]  # values come from the environment
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            names = ".".join(str(p) for p in err["loc"]).upper() or "configuration"
+            problems.append(f"{names}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

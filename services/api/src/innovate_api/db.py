@@ -1,0 +1,149 @@
+"""PostgreSQL access: psycopg 3 with a connection pool, TLS always on.
+
+The pool is created closed and opened on first use in each process, so it is safe
+with gunicorn's ``preload_app`` (no sockets shared across fork). Credentials are
+resolved per new connection: from the URL locally, or from Secrets Manager, re-fetched
+once when the server rejects the password (rotation without restart).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool
+
+from innovate_api.config import Settings
+from innovate_api.secrets import SecretsManagerCredentials
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _is_auth_failure(exc: psycopg.OperationalError) -> bool:
+    if getattr(exc, "sqlstate", None) in ("28P01", "28000"):
+        return True
+    return "password authentication failed" in str(exc)
+
+
+def base_conninfo(settings: Settings) -> str:
+    """libpq conninfo from the settings, with TLS enforced (password excluded if secret)."""
+    params: dict[str, Any] = conninfo_to_dict(settings.database_url)
+    params["sslmode"] = settings.effective_sslmode
+    if settings.database_sslrootcert is not None:
+        params["sslrootcert"] = str(settings.database_sslrootcert)
+    params.setdefault("connect_timeout", str(settings.database_connect_timeout))
+    params.setdefault("application_name", "innovate-api")
+    if settings.database_statement_timeout_ms:
+        params["options"] = f"-c statement_timeout={settings.database_statement_timeout_ms}"
+    if settings.database_secret_id:
+        params.pop("password", None)
+        params.pop("user", None)
+    return make_conninfo(**params)
+
+
+class Connector:
+    """Opens raw connections, resolving credentials and retrying once after rotation."""
+
+    def __init__(self, settings: Settings, secret_client: Any = None) -> None:
+        self.conninfo = base_conninfo(settings)
+        self.credentials: SecretsManagerCredentials | None = None
+        if settings.database_secret_id:
+            self.credentials = SecretsManagerCredentials(
+                settings.database_secret_id,
+                settings.database_secret_cache_seconds,
+                client=secret_client,
+            )
+
+    def connect(
+        self, factory: Callable[..., psycopg.Connection[Any]] | None = None, **kwargs: Any
+    ) -> psycopg.Connection[Any]:
+        """Open a connection with ``factory`` (default ``psycopg.connect``)."""
+        open_ = factory if factory is not None else psycopg.Connection.connect
+        if self.credentials is None:
+            return open_(self.conninfo, **kwargs)
+        creds = self.credentials.get()
+        try:
+            return open_(self.conninfo, user=creds.username, password=creds.password, **kwargs)
+        except psycopg.OperationalError as exc:
+            if not _is_auth_failure(exc):
+                raise
+        # The password was rotated since we cached it: fetch again and retry once.
+        creds = self.credentials.refresh()
+        return open_(self.conninfo, user=creds.username, password=creds.password, **kwargs)
+
+
+class Database:
+    """The process-wide pool plus helpers; one per Flask app."""
+
+    def __init__(self, settings: Settings, secret_client: Any = None) -> None:
+        self.settings = settings
+        self.connector = Connector(settings, secret_client=secret_client)
+        self._pool: ConnectionPool[Any] | None = None
+        self._lock = threading.Lock()
+
+    def _make_pool(self) -> ConnectionPool[Any]:
+        connector = self.connector
+
+        class _Conn(psycopg.Connection[Any]):
+            @classmethod
+            def connect(cls, conninfo: str = "", **kwargs: Any) -> _Conn:
+                return cast(_Conn, connector.connect(super().connect, **kwargs))
+
+        return ConnectionPool(
+            conninfo=self.connector.conninfo,
+            connection_class=_Conn,
+            min_size=self.settings.database_pool_min,
+            max_size=self.settings.database_pool_max,
+            timeout=self.settings.database_pool_timeout,
+            name="innovate-api",
+            open=False,
+        )
+
+    @property
+    def pool(self) -> ConnectionPool[Any]:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = self._make_pool()
+                    # wait=False: start-up does not fail if the database is briefly away.
+                    self._pool.open(wait=False)
+                pool = self._pool
+        return pool
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection in a transaction: committed on success, rolled back on error."""
+        with self.pool.connection() as conn:
+            yield conn
+
+    def pool_stats(self) -> dict[str, int]:
+        if self._pool is None:
+            return {}
+        return dict(self._pool.get_stats())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    def migration_state(self) -> tuple[str | None, str | None]:
+        """(current revision in the database, head revision of the code)."""
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.connection() as conn:
+            exists = conn.execute("SELECT to_regclass('alembic_version')").fetchone()
+            if exists is None or exists[0] is None:
+                return None, head
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return (row[0] if row else None), head
