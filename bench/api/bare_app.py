@@ -1,0 +1,106 @@
+"""Bare reference for `make bench-api`: the API's SQL behind the thinnest Flask + psycopg.
+
+No auth (the caller names its user in X-User-Id), no validation, no logging, no ORM:
+what is left is HTTP parsing, one TLS connection per thread, the query and JSON. The
+gap between this and the API is the cost of the API's own layers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import psycopg
+from argon2 import PasswordHasher
+from flask import Flask, jsonify, request
+
+DSN = os.environ["BENCH_BARE_DSN"]
+app = Flask(__name__)
+_local = threading.local()
+_hasher = PasswordHasher()
+
+NOTE_COLUMNS = "id, title, body, created_at, updated_at"
+
+
+def db() -> psycopg.Connection:
+    # One connection per gunicorn thread, opened after fork: no pool bookkeeping.
+    conn = getattr(_local, "conn", None)
+    if conn is None or conn.closed:
+        conn = _local.conn = psycopg.connect(DSN, autocommit=True)
+    return conn
+
+
+def note(row: tuple) -> dict:
+    return {
+        "id": str(row[0]),
+        "title": row[1],
+        "body": row[2],
+        "created_at": row[3].isoformat(),
+        "updated_at": row[4].isoformat(),
+    }
+
+
+@app.get("/ready")
+def ready():
+    return "ok"
+
+
+@app.get("/api/v1/notes/<note_id>")
+def get_note(note_id: str):
+    row = (
+        db()
+        .execute(
+            f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
+            " WHERE id = %s AND owner_id = %s AND deleted_at IS NULL",
+            (note_id, request.headers["X-User-Id"]),
+        )
+        .fetchone()
+    )
+    return (jsonify(note(row)), 200) if row else ("", 404)
+
+
+@app.get("/api/v1/notes")
+def list_notes():
+    limit = int(request.args.get("limit", 20))
+    rows = (
+        db()
+        .execute(
+            f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
+            " WHERE owner_id = %s AND deleted_at IS NULL"
+            " ORDER BY created_at DESC, id DESC LIMIT %s",
+            (request.headers["X-User-Id"], limit + 1),
+        )
+        .fetchall()
+    )
+    return jsonify(
+        items=[note(r) for r in rows[:limit]],
+        next_cursor=str(rows[limit - 1][0]) if len(rows) > limit else None,
+    )
+
+
+@app.post("/api/v1/notes")
+def create_note():
+    data = request.get_json()
+    row = (
+        db()
+        .execute(
+            f"INSERT INTO notes (owner_id, title, body) VALUES (%s, %s, %s)"  # noqa: S608
+            f" RETURNING {NOTE_COLUMNS}",
+            (request.headers["X-User-Id"], data["title"], data["body"]),
+        )
+        .fetchone()
+    )
+    return jsonify(note(row)), 201
+
+
+@app.post("/api/v1/auth/login")
+def login():
+    # Same lookup and the same argon2 verification the API must do; no token layer.
+    data = request.get_json()
+    row = (
+        db()
+        .execute("SELECT id, password_hash FROM users WHERE email = %s", (data["email"].lower(),))
+        .fetchone()
+    )
+    _hasher.verify(row[1], data["password"])
+    return jsonify(user_id=str(row[0]))

@@ -1,0 +1,465 @@
+"""`make bench-api`: load-test the API against a bare Flask + psycopg reference.
+
+One run, everything on 127.0.0.1 and cleaned up at exit (also on Ctrl-C/SIGTERM):
+
+1. a throwaway PostgreSQL cluster (devstack, TLS) in a temp dir, the API's Alembic
+   migrations, then set-based seeding: 10,000 users sharing one precomputed argon2
+   hash, 200,000 notes, ANALYZE;
+2. the API and the bare reference (bare_app.py: the same SQL, no auth/validation/
+   logging) under gunicorn with the API's gunicorn.conf.py, both on sslmode=require;
+3. tokens from the real login endpoint for a sample of users, and note ids they own;
+4. wrk (a separate process) per endpoint and target: a short warm-up, then a timed run;
+5. a table of req/s, p50, p99, errors and the API/bare ratio.
+
+Run with the API venv's interpreter (it has Flask, psycopg, argon2 and devstack).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+import api_adapter  # noqa: E402
+from wrk_result import WrkResult, format_table, parse_wrk  # noqa: E402
+
+API_DIR = ROOT / "services" / "api"
+GUNICORN_CONF = API_DIR / "gunicorn.conf.py"
+HOST = "127.0.0.1"
+# Every seeded user has it (one shared argon2 hash); a throwaway database.
+PASSWORD = "bench-Password-1"  # noqa: S105
+EMAIL_FMT = "bench{:05d}@example.com"
+SCENARIOS = ("get_note", "list_notes", "create_note", "sign_in")
+
+
+# --- process handling ----------------------------------------------------------------
+
+
+class Stop(Exception):
+    """Raised from the SIGTERM/SIGHUP handler so cleanup runs like on Ctrl-C."""
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def _kill_group(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Stop a child started in its own session, and everything it forked."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+def _spawn(
+    stack: contextlib.ExitStack, argv: list[str], env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    # Own session: a Ctrl-C reaches only us, and we stop the whole group in order.
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    stack.callback(_kill_group, proc)
+    return proc
+
+
+def _http(
+    method: str, url: str, body: dict[str, object] | None = None, token: str | None = None
+) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} server exited early; log:\n{_tail(log)}")
+        with contextlib.suppress(OSError):
+            _http("GET", url)
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout}s; log:\n{_tail(log)}")
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return "(no log)"
+
+
+# --- database --------------------------------------------------------------------------
+
+
+def _password_hash() -> str:
+    """One hash made the way the API makes them, so sign-in costs what it will in prod."""
+
+    return api_adapter.hash_password(PASSWORD)
+
+
+def seed(dsn: str, users: int, notes: int) -> None:
+    """Set-based seeding: a few INSERT ... SELECT generate_series statements."""
+    import psycopg
+
+    pw_hash = _password_hash()
+    t0 = time.monotonic()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statement in api_adapter.seed_sql():
+            conn.execute(
+                statement,
+                {"users": users, "notes": notes, "pw_hash": pw_hash},
+            )
+        # VACUUM sets the visibility map (index-only scans) and ANALYZE the statistics,
+        # as a long-lived database would have them.
+        conn.execute("VACUUM ANALYZE")
+        counts = conn.execute(api_adapter.COUNT_SQL).fetchone()
+    print(f"seeded {counts} in {time.monotonic() - t0:.1f}s", flush=True)
+
+
+def sample_notes(dsn: str, user_ids: list[str], per_user: int) -> dict[str, list[str]]:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(api_adapter.SAMPLE_NOTES_SQL, (user_ids, per_user)).fetchall()
+    out: dict[str, list[str]] = {}
+    for owner, note_id in rows:
+        out.setdefault(str(owner), []).append(str(note_id))
+    return out
+
+
+# --- load ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Client:
+    email: str
+    user_id: str
+    token: str
+
+
+def login_sample(base: str, dsn: str, emails: list[str], workers: int) -> list[Client]:
+    """Real tokens from the real login endpoint, and each user's id for the bare app."""
+    import psycopg
+
+    def one(email: str) -> str:
+        status, body = _http(
+            "POST", base + "/api/v1/auth/login", {"email": email, "password": PASSWORD}
+        )
+        if status != 200:
+            raise RuntimeError(f"login {email} -> {status}: {body[:300]!r}")
+        return str(json.loads(body)["access_token"])
+
+    with ThreadPoolExecutor(workers) as pool:
+        tokens = list(pool.map(one, emails))
+    with psycopg.connect(dsn) as conn:
+        ids = dict(conn.execute(api_adapter.USER_IDS_SQL, (emails,)).fetchall())
+    return [Client(e, str(ids[e]), t) for e, t in zip(emails, tokens, strict=True)]
+
+
+def write_requests(
+    path: Path,
+    scenario: str,
+    target: str,
+    clients: list[Client],
+    notes: dict[str, list[str]],
+    login_emails: list[str],
+) -> Path:
+    """The request lines scenario.lua replays (method, path, body, header pairs)."""
+    lines: list[list[str]] = []
+    for c in clients:
+        # The bare reference trusts the caller's X-User-Id: that is the layer we remove.
+        if target == "api":
+            auth = ["Authorization", f"Bearer {c.token}"]
+        else:
+            auth = ["X-User-Id", c.user_id]
+        if scenario == "get_note":
+            lines += [["GET", f"/api/v1/notes/{n}", "", *auth] for n in notes.get(c.user_id, [])]
+        elif scenario == "list_notes":
+            lines.append(["GET", "/api/v1/notes?limit=20", "", *auth])
+        elif scenario == "create_note":
+            body = json.dumps({"title": "bench note", "body": "written by make bench-api " * 4})
+            lines.append(["POST", "/api/v1/notes", body, *auth])
+    if scenario == "sign_in":
+        for email in login_emails:
+            body = json.dumps({"email": email, "password": PASSWORD})
+            lines.append(["POST", "/api/v1/auth/login", body])
+    for fields in lines:
+        assert not any("\t" in f or "\n" in f for f in fields)
+    path.write_text("".join("\t".join(f) + "\n" for f in lines))
+    return path
+
+
+def run_wrk(
+    url: str,
+    requests_file: Path,
+    seconds: int,
+    connections: int,
+    threads: int,
+    timeout: int = 5,
+) -> WrkResult:
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        f"{timeout}s",
+        "-s",
+        str(HERE / "scenario.lua"),
+        url,
+    ]
+    env = {**os.environ, "BENCH_REQUESTS": str(requests_file)}
+    # Bounded twice: wrk stops itself after -d, and we kill it if it does not.
+    proc = subprocess.run(  # noqa: S603 - fixed argv
+        argv, env=env, capture_output=True, text=True, timeout=seconds + 30, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
+    return parse_wrk(proc.stdout)
+
+
+# --- machine ---------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "unknown"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": mem,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _tempdir(keep: bool) -> Iterator[Path]:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    # The postgres system user must traverse it (devstack runs the server as it).
+    tmp.chmod(0o755)
+    try:
+        yield tmp
+    finally:
+        if keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--users", type=int, default=10_000)
+    p.add_argument("--notes", type=int, default=200_000)
+    p.add_argument("--duration", type=int, default=20, help="seconds per measured run")
+    p.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per run")
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument(
+        "--signin-connections",
+        type=int,
+        default=8,
+        help="sign-in is argon2-bound (~10/s on 2 cores): 32 connections would only queue",
+    )
+    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--sample-users", type=int, default=200, help="users signed in for tokens")
+    p.add_argument("--notes-per-user", type=int, default=20, help="note ids per sampled user")
+    p.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
+    p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (logs) for debugging")
+    args = p.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+    try:
+        return _run(args)
+    except (KeyboardInterrupt, Stop) as exc:
+        print(f"\ninterrupted ({exc or 'SIGINT'}); cleaned up", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from devstack.postgres import PostgresCluster, free_port
+
+    started = time.monotonic()
+    info = machine()
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
+    with _tempdir(args.keep) as tmp, contextlib.ExitStack() as stack:
+        cluster = PostgresCluster(
+            tmp / "pg", free_port(), superuser_password=secrets.token_urlsafe(18)
+        )
+        stack.callback(cluster.destroy)
+        cluster.init()
+        cluster.start()
+        db_password = secrets.token_urlsafe(18)
+        cluster.create_database("bench", owner="bench", password=db_password)
+        dsn = cluster.dsn("bench", "bench", db_password, sslmode="require")
+        api_env = api_adapter.api_env(dsn)
+        api_adapter.migrate(api_env)
+        seed(dsn, args.users, args.notes)
+
+        api_port, bare_port = free_port(), free_port()
+        api_log, bare_log = tmp / "api.log", tmp / "bare.log"
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        api = _spawn(
+            stack,
+            [
+                gunicorn,
+                "-c",
+                str(GUNICORN_CONF),
+                "--bind",
+                f"{HOST}:{api_port}",
+                *api_adapter.API_APP_ARGS,
+            ],
+            api_env,
+            api_log,
+        )
+        bare_env = {**os.environ, "BENCH_BARE_DSN": dsn, "BENCH_API_CONF": str(GUNICORN_CONF)}
+        bare = _spawn(
+            stack,
+            [
+                gunicorn,
+                "-c",
+                str(HERE / "gunicorn_bare.conf.py"),
+                "--bind",
+                f"{HOST}:{bare_port}",
+                "--chdir",
+                str(HERE),
+                "bare_app:app",
+            ],
+            bare_env,
+            bare_log,
+        )
+        api_base, bare_base = f"http://{HOST}:{api_port}", f"http://{HOST}:{bare_port}"
+        _wait_http(api_base + api_adapter.READY_PATH, api, api_log)
+        _wait_http(bare_base + "/ready", bare, bare_log)
+        print(
+            f"servers up after {time.monotonic() - started:.0f}s "
+            f"({api_adapter.gunicorn_summary(GUNICORN_CONF)})",
+            flush=True,
+        )
+
+        rng = random.Random(20261129)  # same sample every run: comparable runs
+        picked = rng.sample(range(args.users), min(args.sample_users, args.users))
+        t0 = time.monotonic()
+        clients = login_sample(api_base, dsn, [EMAIL_FMT.format(i) for i in picked], workers=8)
+        print(f"signed in {len(clients)} users in {time.monotonic() - t0:.1f}s", flush=True)
+        notes = sample_notes(dsn, [c.user_id for c in clients], args.notes_per_user)
+        login_emails = [EMAIL_FMT.format(i) for i in rng.sample(range(args.users), 500)]
+
+        results: dict[str, dict[str, WrkResult]] = {}
+        for scenario in args.only:
+            results[scenario] = {}
+            # Alternate targets per endpoint so slow drift (caches, table growth) hits both.
+            for target, base in (("bare", bare_base), ("api", api_base)):
+                reqs = write_requests(
+                    tmp / f"{scenario}-{target}.tsv",
+                    scenario,
+                    target,
+                    clients,
+                    notes,
+                    login_emails,
+                )
+                signin = scenario == "sign_in"
+                conns = args.signin_connections if signin else args.connections
+                # Sign-in answers in ~1 s under load: give it room so slow is not "error".
+                timeout = 30 if signin else 5
+                if args.warmup:
+                    run_wrk(base, reqs, args.warmup, conns, args.wrk_threads, timeout)
+                r = run_wrk(base, reqs, args.duration, conns, args.wrk_threads, timeout)
+                results[scenario][target] = r
+                print(
+                    f"  {scenario:<12} {target:<5} {r.rps:8.0f} req/s  p50 {r.p50_ms:6.1f} ms"
+                    f"  p99 {r.p99_ms:6.1f} ms  errors {r.errors}",
+                    flush=True,
+                )
+            for name, proc, log in (("api", api, api_log), ("bare", bare, bare_log)):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} server died during {scenario}:\n{_tail(log)}")
+
+        print()
+        print(
+            f"wrk: {args.connections} connections, {args.wrk_threads} threads, "
+            f"{args.duration}s per run after {args.warmup}s warm-up; "
+            f"{args.users} users, {args.notes} notes"
+        )
+        print(format_table([(s, r["api"], r.get("bare")) for s, r in results.items()]))
+        print("errors = non-2xx/3xx responses + socket errors; vs bare = API req/s / bare req/s")
+        if "sign_in" in results:
+            print(
+                f"sign_in is argon2-bound by design (both targets verify the same hash) and "
+                f"runs at {args.signin_connections} connections"
+            )
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "machine": info,
+                        "settings": {k: v for k, v in vars(args).items() if k != "json"},
+                        "results": {
+                            s: {
+                                t: {**asdict(r), "rps": r.rps, "errors": r.errors}
+                                for t, r in rr.items()
+                            }
+                            for s, rr in results.items()
+                        },
+                    },
+                    indent=2,
+                    default=str,
+                )
+            )
+        print(f"total {time.monotonic() - started:.0f}s")
+        failed = sum(r.errors for rr in results.values() for r in rr.values())
+        return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
