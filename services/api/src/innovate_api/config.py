@@ -39,12 +39,14 @@ class Settings(BaseSettings):
     jwt_issuer: str = "innovate-api"
 
     max_content_length: int = Field(default=65536, ge=1024, le=10 * 1024 * 1024)
-    page_size_default: int = Field(default=20, ge=1, le=100)
-    page_size_max: int = Field(default=100, ge=1, le=1000)
     note_retention_days: int = Field(default=30, ge=0, le=3650)
 
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_seconds: int = Field(default=900, ge=1, le=86400)
+    # argon2id cost; defaults are RFC 9106's second recommended option (64 MiB, t=3).
+    password_hash_time_cost: int = Field(default=3, ge=1, le=10)
+    password_hash_memory_kib: int = Field(default=65536, ge=8192, le=1048576)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=16)
 
     deployment_color: str = Field(default="none", pattern=r"^[a-z0-9-]{1,32}$")
     git_sha: str = Field(default="unknown", pattern=r"^[0-9A-Za-z._-]{1,64}$")
@@ -75,8 +77,6 @@ class Settings(BaseSettings):
     def _pool_bounds(self) -> Settings:
         if self.database_pool_min > self.database_pool_max:
             raise ValueError("DATABASE_POOL_MIN must not exceed DATABASE_POOL_MAX")
-        if self.page_size_default > self.page_size_max:
-            raise ValueError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX")
         return self
 
     @property

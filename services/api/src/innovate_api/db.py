@@ -8,6 +8,7 @@ once when the server rejects the password (rotation without restart).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,9 @@ from innovate_api.secrets import SecretsManagerCredentials
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+_SSL_RANK = {"require": 0, "verify-ca": 1, "verify-full": 2}
+
+
 def _is_auth_failure(exc: psycopg.OperationalError) -> bool:
     if getattr(exc, "sqlstate", None) in ("28P01", "28000"):
         return True
@@ -33,17 +37,35 @@ def _is_auth_failure(exc: psycopg.OperationalError) -> bool:
 def base_conninfo(settings: Settings) -> str:
     """libpq conninfo from the settings, with TLS enforced (password excluded if secret)."""
     params: dict[str, Any] = conninfo_to_dict(settings.database_url)
-    params["sslmode"] = settings.effective_sslmode
+    # TLS is never optional; a stricter mode given in the URL is kept.
+    wanted = settings.effective_sslmode
+    if _SSL_RANK.get(str(params.get("sslmode")), -1) < _SSL_RANK[wanted]:
+        params["sslmode"] = wanted
     if settings.database_sslrootcert is not None:
         params["sslrootcert"] = str(settings.database_sslrootcert)
     params.setdefault("connect_timeout", str(settings.database_connect_timeout))
     params.setdefault("application_name", "innovate-api")
     if settings.database_statement_timeout_ms:
-        params["options"] = f"-c statement_timeout={settings.database_statement_timeout_ms}"
+        params["options"] = (
+            f"-c statement_timeout={settings.database_statement_timeout_ms} -c TimeZone=UTC"
+        )
+    else:
+        params["options"] = "-c TimeZone=UTC"
     if settings.database_secret_id:
         params.pop("password", None)
         params.pop("user", None)
     return make_conninfo(**params)
+
+
+@functools.cache
+def migration_head() -> str | None:
+    """The head revision of the migrations shipped with this code (read once)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 class Connector:
@@ -135,12 +157,7 @@ class Database:
 
     def migration_state(self) -> tuple[str | None, str | None]:
         """(current revision in the database, head revision of the code)."""
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        head = ScriptDirectory.from_config(cfg).get_current_head()
+        head = migration_head()
         with self.connection() as conn:
             exists = conn.execute("SELECT to_regclass('alembic_version')").fetchone()
             if exists is None or exists[0] is None:

@@ -1,0 +1,83 @@
+"""Production gunicorn configuration (container, `make up`, benchmarks).
+
+Environment: GUNICORN_BIND (default 127.0.0.1:8000; the image sets 0.0.0.0:8000),
+GUNICORN_WORKERS (default 2 x CPUs + 1, at most 8), GUNICORN_THREADS (default 1),
+GUNICORN_GRACEFUL_TIMEOUT (default 30 s: in-flight requests get this long after SIGTERM),
+GUNICORN_TIMEOUT (default 30 s), PROMETHEUS_MULTIPROC_DIR (default a fresh temp dir).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Any
+
+# Must be set before prometheus_client is imported (it picks its value class then),
+# and emptied before the app is preloaded: stale files would be summed into new metrics.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="innovate-metrics-")
+shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+wsgi_app = "innovate_api.wsgi:app"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", str(min(2 * (os.cpu_count() or 1) + 1, 8))))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# Load the app once in the master: bad configuration fails at start, naming the
+# variable, instead of in a crash-looping worker. The DB pool opens lazily per worker.
+preload_app = True
+max_requests = 10000
+max_requests_jitter = 1000
+# The app writes its own JSON access log (with request id); gunicorn's would duplicate it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "innovate_api.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    # The app adds its own JSON handler to the root logger (innovate_api.logs).
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
+}
+# Trust X-Forwarded-* only from the local proxy hop (the ALB talks to the pod directly).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: Any) -> None:
+    # Warm the pool so the first requests do not pay for TLS handshakes.
+    app = worker.wsgi
+    db = getattr(app, "extensions", {}).get("innovate.db")
+    if db is not None:
+        db.pool  # noqa: B018 - property opens the pool
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    db = getattr(worker.wsgi, "extensions", {}).get("innovate.db")
+    if db is not None:
+        db.close()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def worker_int(worker: Any) -> None:
+    worker.log.info("worker interrupted")

@@ -1,0 +1,62 @@
+"""Operations endpoints: liveness, readiness, metrics, version."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import Response, current_app
+
+from innovate_api import __version__, metrics
+from innovate_api.db import Database
+from innovate_api.errors import problem
+from innovate_api.jsonio import json_response
+from innovate_api.schemas import StatusOut, VersionOut
+
+bp = APIBlueprint("ops", __name__, tag="Operations")
+log = logging.getLogger("innovate_api.ops")
+
+
+@bp.get("/healthz")
+@bp.output(StatusOut, description="The process is alive")
+@bp.doc(summary="Liveness")
+def healthz() -> Response:
+    return json_response({"status": "ok"})
+
+
+@bp.get("/readyz")
+@bp.output(StatusOut, description="Database reachable and schema at the migration head")
+@bp.doc(summary="Readiness", responses={503: "Not ready"})
+def readyz() -> Response:
+    db: Database = current_app.extensions["innovate.db"]
+    try:
+        current, head = db.migration_state()
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        log.warning("readiness: database unreachable", extra={"error": type(exc).__name__})
+        return problem(503, "The database is not reachable.")
+    if current != head:
+        return problem(503, f"The database schema is at {current}, expected {head}.")
+    return json_response({"status": "ready"})
+
+
+_METRICS_DOC: Any = {200: {"description": "Prometheus text format", "content": {"text/plain": {}}}}
+
+
+@bp.get("/metrics")
+@bp.doc(summary="Prometheus metrics", responses=_METRICS_DOC)
+def metrics_endpoint() -> Response:
+    db: Database = current_app.extensions["innovate.db"]
+    metrics.update_pool(db.pool_stats(), force=True)
+    body, content_type = metrics.render()
+    return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
+
+
+@bp.get("/api/v1/version")
+@bp.output(VersionOut, description="Build and deployment identity")
+@bp.doc(summary="Version, git SHA and deployment colour (blue/green)")
+def version() -> Response:
+    settings = current_app.config["SETTINGS"]
+    return json_response(
+        {"version": __version__, "git_sha": settings.git_sha, "color": settings.deployment_color}
+    )
