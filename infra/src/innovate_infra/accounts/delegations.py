@@ -1,0 +1,270 @@
+"""Management-account half of the security services: trusted access for AWS
+services, the security/logs account as their delegated administrator, and the
+AWS Config recorder in every workload account (a service-managed StackSet).
+
+Order matters and is encoded as dependencies: trusted access, then delegation.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import aws_cloudformation as cfn
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_securityhub as securityhub
+from constructs import Construct
+
+from innovate_infra.accounts.config import AccountsConfig
+from innovate_infra.accounts.guardrails import security_automation_role_name
+from innovate_infra.accounts.naming import log_bucket_name
+from innovate_infra.accounts.org_api import OrganizationApiCall
+
+# Services that need trusted access to the organization.
+TRUSTED_SERVICES = (
+    "cloudtrail.amazonaws.com",
+    "config.amazonaws.com",
+    "config-multiaccountsetup.amazonaws.com",
+    "access-analyzer.amazonaws.com",
+    "guardduty.amazonaws.com",
+    "malware-protection.guardduty.amazonaws.com",
+    "securityhub.amazonaws.com",
+)
+# Delegated through Organizations' generic API (GuardDuty and Security Hub have their own).
+ORGANIZATIONS_DELEGATED = ("config.amazonaws.com", "access-analyzer.amazonaws.com")
+SECURITY_LAKE_SERVICE = "securitylake.amazonaws.com"
+
+
+class SecurityDelegations(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AccountsConfig,
+        recorder_ou_ids: list[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        org = config.organization
+        security = config.security_account_id
+        account_arn = (
+            f"arn:aws:organizations::{org.management_account_id}:account/"
+            f"{org.organization_id}/{security}"
+        )
+        org_reads = iam.PolicyStatement(
+            # Organizations read actions support only Resource "*".
+            actions=[
+                "organizations:DescribeOrganization",
+                "organizations:ListAWSServiceAccessForOrganization",
+                "organizations:ListDelegatedAdministrators",
+            ],
+            resources=["*"],
+        )
+        trusted = list(TRUSTED_SERVICES)
+        if config.security_lake.enabled:
+            trusted.append(SECURITY_LAKE_SERVICE)
+        self.trusted_access: list[OrganizationApiCall] = []
+        for service in trusted:
+            self.trusted_access.append(
+                OrganizationApiCall(
+                    self,
+                    "Trust-" + service.split(".amazonaws.com")[0],
+                    service="Organizations",
+                    action="EnableAWSServiceAccess",
+                    parameters={"ServicePrincipal": service},
+                    physical_id=f"trusted-access-{service}",
+                    statements=[
+                        iam.PolicyStatement(
+                            # EnableAWSServiceAccess has no resource-level scoping.
+                            actions=["organizations:EnableAWSServiceAccess"],
+                            resources=["*"],
+                        ),
+                        iam.PolicyStatement(
+                            actions=["iam:CreateServiceLinkedRole"],
+                            resources=["*"],
+                            conditions={"StringEquals": {"iam:AWSServiceName": service}},
+                        ),
+                        org_reads,
+                    ],
+                )
+            )
+        self.stacksets_access = OrganizationApiCall(
+            self,
+            "Trust-stacksets",
+            service="CloudFormation",
+            action="ActivateOrganizationsAccess",
+            parameters={},
+            physical_id="cloudformation-organizations-access",
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "cloudformation:ActivateOrganizationsAccess",
+                        "organizations:EnableAWSServiceAccess",
+                        "organizations:RegisterDelegatedAdministrator",
+                    ],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    actions=["iam:CreateServiceLinkedRole"],
+                    resources=["*"],
+                    conditions={
+                        "StringLike": {
+                            "iam:AWSServiceName": "*stacksets.cloudformation.amazonaws.com"
+                        }
+                    },
+                ),
+                org_reads,
+            ],
+        )
+
+        self.stacksets_access.skip_unconstrained_write_check(
+            "cloudformation:ActivateOrganizationsAccess and the Organizations calls it makes "
+            "support only Resource '*'; this runs once, from the management account."
+        )
+
+        self.delegations: dict[str, Construct] = {}
+        for service in ORGANIZATIONS_DELEGATED:
+            self.delegations[service] = OrganizationApiCall(
+                self,
+                "Delegate-" + service.split(".amazonaws.com")[0],
+                service="Organizations",
+                action="RegisterDelegatedAdministrator",
+                parameters={"AccountId": security, "ServicePrincipal": service},
+                physical_id=f"delegated-admin-{service}-{security}",
+                ignore_errors="AccountAlreadyRegisteredException",
+                statements=[
+                    iam.PolicyStatement(
+                        actions=["organizations:RegisterDelegatedAdministrator"],
+                        resources=[account_arn],
+                    ),
+                    org_reads,
+                ],
+            )
+        self.delegations["guardduty.amazonaws.com"] = OrganizationApiCall(
+            self,
+            "Delegate-guardduty",
+            service="GuardDuty",
+            action="EnableOrganizationAdminAccount",
+            parameters={"AdminAccountId": security},
+            physical_id=f"delegated-admin-guardduty-{security}",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["guardduty:EnableOrganizationAdminAccount"], resources=["*"]
+                ),
+                iam.PolicyStatement(
+                    actions=[
+                        "organizations:EnableAWSServiceAccess",
+                        "organizations:RegisterDelegatedAdministrator",
+                    ],
+                    resources=["*"],
+                ),
+                org_reads,
+            ],
+        )
+        guardduty_delegation = self.delegations["guardduty.amazonaws.com"]
+        assert isinstance(guardduty_delegation, OrganizationApiCall)
+        guardduty_delegation.skip_unconstrained_write_check(
+            "guardduty:EnableOrganizationAdminAccount and the Organizations calls it makes "
+            "support only Resource '*'; the call names the security account explicitly."
+        )
+        hub_admin = securityhub.CfnDelegatedAdmin(
+            self, "Delegate-securityhub", admin_account_id=security
+        )
+        self.delegations["securityhub.amazonaws.com"] = hub_admin
+        if config.security_lake.enabled:
+            self.delegations[SECURITY_LAKE_SERVICE] = OrganizationApiCall(
+                self,
+                "Delegate-securitylake",
+                service="SecurityLake",
+                action="RegisterDataLakeDelegatedAdministrator",
+                parameters={"AccountId": security},
+                physical_id=f"delegated-admin-securitylake-{security}",
+                statements=[
+                    iam.PolicyStatement(
+                        actions=["securitylake:RegisterDataLakeDelegatedAdministrator"],
+                        resources=["*"],
+                    ),
+                    iam.PolicyStatement(
+                        actions=["organizations:RegisterDelegatedAdministrator"],
+                        resources=[account_arn],
+                    ),
+                    org_reads,
+                ],
+            )
+        for delegation in self.delegations.values():
+            for access in self.trusted_access:
+                delegation.node.add_dependency(access)
+
+        self.config_recorders = cfn.CfnStackSet(
+            self,
+            "ConfigRecorders",
+            stack_set_name="innovate-config-recorder",
+            description="AWS Config recorder and delivery to the log archive in every workload "
+            "account",
+            permission_model="SERVICE_MANAGED",
+            auto_deployment=cfn.CfnStackSet.AutoDeploymentProperty(
+                enabled=True, retain_stacks_on_account_removal=False
+            ),
+            capabilities=["CAPABILITY_NAMED_IAM"],
+            managed_execution={"Active": True},
+            operation_preferences=cfn.CfnStackSet.OperationPreferencesProperty(
+                failure_tolerance_count=0, max_concurrent_count=1
+            ),
+            stack_instances_group=[
+                cfn.CfnStackSet.StackInstancesProperty(
+                    deployment_targets=cfn.CfnStackSet.DeploymentTargetsProperty(
+                        organizational_unit_ids=recorder_ou_ids
+                    ),
+                    regions=[org.home_region],
+                )
+            ],
+            template_body=json.dumps(config_recorder_template(config), separators=(",", ":")),
+        )
+        self.config_recorders.node.add_dependency(self.stacksets_access)
+
+
+def config_recorder_template(config: AccountsConfig) -> dict[str, object]:
+    """CloudFormation template each workload account runs (through the StackSet)."""
+    role_name = security_automation_role_name(config, "config-recorder")
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "AWS Config recorder delivering to the organization log archive",
+        "Resources": {
+            "RecorderRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": role_name,
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "config.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    "ManagedPolicyArns": [
+                        {
+                            "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWS_ConfigRole"
+                        }
+                    ],
+                },
+            },
+            "Recorder": {
+                "Type": "AWS::Config::ConfigurationRecorder",
+                "Properties": {
+                    "Name": "default",
+                    "RoleARN": {"Fn::GetAtt": ["RecorderRole", "Arn"]},
+                    "RecordingGroup": {"AllSupported": True, "IncludeGlobalResourceTypes": True},
+                },
+            },
+            "DeliveryChannel": {
+                "Type": "AWS::Config::DeliveryChannel",
+                "Properties": {
+                    "Name": "default",
+                    "S3BucketName": log_bucket_name(config, "config"),
+                    "ConfigSnapshotDeliveryProperties": {"DeliveryFrequency": "TwentyFour_Hours"},
+                },
+            },
+        },
+    }

@@ -1,0 +1,367 @@
+"""The organization's log archive in the security/logs account (stateful).
+
+One bucket per log family (CloudTrail, VPC flow logs, load balancer, WAF/API,
+AWS Config) plus the server-access-log bucket they all log to. Every archive
+bucket is versioned, under Object Lock (mode and retention from config), moves
+to colder storage on a lifecycle, takes writes only from this organization's
+accounts and services, refuses non-TLS requests, and refuses deletion by
+anyone but break-glass.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk.region_info import RegionInfo
+from constructs import Construct
+
+from innovate_infra.accounts import nag
+from innovate_infra.accounts.config import AccountsConfig
+from innovate_infra.accounts.guardrails import break_glass_principal_arns
+from innovate_infra.accounts.naming import (
+    LOG_ARCHIVE_KEY_ALIAS,
+    LogPurpose,
+    log_bucket_name,
+    organization_trail_arn,
+)
+
+# Actions nobody but break-glass may perform on archived logs.
+DELETION_ACTIONS = [
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteBucket",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketVersioning",
+]
+
+
+class LogArchive(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        org_id = config.organization.organization_id
+        region = config.organization.home_region
+        trail_arn = organization_trail_arn(config)
+
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=LOG_ARCHIVE_KEY_ALIAS,
+            description="Encrypts the organization log archive (CloudTrail, flow logs, WAF/API, "
+            "Config)",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailEncryptsOrganizationTrail",
+                principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
+                actions=["kms:GenerateDataKey*", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceArn": trail_arn},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": (
+                            f"arn:aws:cloudtrail:*:{config.organization.management_account_id}"
+                            ":trail/*"
+                        )
+                    },
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OrganizationLogDeliveryServices",
+                principals=[
+                    iam.ServicePrincipal("delivery.logs.amazonaws.com"),
+                    iam.ServicePrincipal("config.amazonaws.com"),
+                ],
+                actions=["kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceOrgID": org_id}},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OrganizationDeliveryRolesThroughS3",
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Encrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "aws:PrincipalOrgID": org_id,
+                        "kms:ViaService": f"s3.{region}.amazonaws.com",
+                    }
+                },
+            )
+        )
+
+        nag.checkov_skip(
+            self.key,
+            "CKV_AWS_33",
+            "The only '*' principal statement is bounded by aws:PrincipalOrgID (this "
+            "organization) and kms:ViaService (S3 in the home region): it lets the organization's "
+            "Firehose delivery roles encrypt objects they write to the archive, nothing else.",
+        )
+
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            bucket_name=log_bucket_name(config, "access-logs"),
+            # S3 server access logging delivers only to SSE-S3 buckets.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            lifecycle_rules=self._lifecycle(),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._deny_deletion(self.access_logs)
+        nag.acknowledge(
+            self.access_logs,
+            [nag.AWS_SOLUTIONS + "S1"] + nag.both_compliance_packs("S3BucketLoggingEnabled"),
+            "This is the server-access-log destination of the log archive; logging it to itself "
+            "would loop. It is versioned, deny-delete and readable only in the security account.",
+        )
+        nag.checkov_skip(
+            self.access_logs,
+            "CKV_AWS_18",
+            "This is the server-access-log destination of the log archive; logging it to itself "
+            "would loop. It is versioned, deny-delete and readable only in the security account.",
+        )
+        nag.acknowledge(
+            self.access_logs,
+            nag.both_compliance_packs("S3DefaultEncryptionKMS"),
+            "S3 server access log delivery supports only SSE-S3 (AES-256) on the destination "
+            "bucket; SSE-KMS would silently drop the access logs.",
+        )
+        nag.acknowledge(
+            self.access_logs,
+            nag.both_compliance_packs("S3BucketReplicationEnabled"),
+            "The platform is single-region by design (seed: single-region VPC). Access logs are "
+            "versioned and deny-delete; cross-region replication of the archive is a recorded "
+            "follow-up in docs/accounts.md.",
+        )
+
+        self.buckets: dict[LogPurpose, s3.Bucket] = {}
+        for purpose in ("cloudtrail", "flowlogs", "waf-api", "config"):
+            self.buckets[purpose] = self._archive_bucket(purpose, kms_encrypted=True)
+        # Elastic Load Balancing access logs support only SSE-S3 on the destination bucket.
+        self.buckets["alb"] = self._archive_bucket("alb", kms_encrypted=False)
+        nag.acknowledge(
+            self.buckets["alb"],
+            nag.both_compliance_packs("S3DefaultEncryptionKMS"),
+            "Elastic Load Balancing access log delivery supports only SSE-S3 (AES-256) on the "
+            "destination bucket; the bucket is still encrypted at rest, Object-Locked and "
+            "deny-delete.",
+        )
+
+        self._cloudtrail_policy(self.buckets["cloudtrail"], trail_arn)
+        self._log_delivery_policy(self.buckets["flowlogs"])
+        self._log_delivery_policy(self.buckets["waf-api"])
+        self._organization_writers_policy(self.buckets["waf-api"])
+        self._config_policy(self.buckets["config"])
+        self._alb_policy(self.buckets["alb"])
+
+    # -- buckets ---------------------------------------------------------------------------
+
+    def _lifecycle(self) -> list[s3.LifecycleRule]:
+        la = self._config.log_archive
+        return [
+            s3.LifecycleRule(
+                id="ColderStorageThenExpire",
+                transitions=[
+                    s3.Transition(
+                        storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                        transition_after=Duration.days(la.infrequent_access_after_days),
+                    ),
+                    s3.Transition(
+                        storage_class=s3.StorageClass.GLACIER,
+                        transition_after=Duration.days(la.glacier_after_days),
+                    ),
+                    s3.Transition(
+                        storage_class=s3.StorageClass.DEEP_ARCHIVE,
+                        transition_after=Duration.days(la.deep_archive_after_days),
+                    ),
+                ],
+                expiration=Duration.days(la.expire_after_days),
+                noncurrent_version_expiration=Duration.days(la.object_lock_days),
+                abort_incomplete_multipart_upload_after=Duration.days(7),
+            )
+        ]
+
+    def _archive_bucket(self, purpose: LogPurpose, *, kms_encrypted: bool) -> s3.Bucket:
+        la = self._config.log_archive
+        retention = (
+            s3.ObjectLockRetention.compliance(Duration.days(la.object_lock_days))
+            if la.object_lock_mode == "COMPLIANCE"
+            else s3.ObjectLockRetention.governance(Duration.days(la.object_lock_days))
+        )
+        bucket = s3.Bucket(
+            self,
+            purpose.title().replace("-", ""),
+            bucket_name=log_bucket_name(self._config, purpose),
+            encryption=s3.BucketEncryption.KMS if kms_encrypted else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=self.key if kms_encrypted else None,
+            bucket_key_enabled=kms_encrypted,
+            versioned=True,
+            object_lock_enabled=True,
+            object_lock_default_retention=retention,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=f"{purpose}/",
+            lifecycle_rules=self._lifecycle(),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._deny_deletion(bucket)
+        nag.acknowledge(
+            bucket,
+            nag.both_compliance_packs("S3BucketReplicationEnabled"),
+            "The platform is single-region by design (seed: single-region VPC). Archived logs are "
+            "protected by versioning, Object Lock and a deny-delete policy; cross-region "
+            "replication is a recorded follow-up in docs/accounts.md.",
+        )
+        return bucket
+
+    def _deny_deletion(self, bucket: s3.Bucket) -> None:
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyDeletionExceptBreakGlass",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=DELETION_ACTIONS,
+                resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+                conditions={"ArnNotLike": {"aws:PrincipalArn": break_glass_principal_arns()}},
+            )
+        )
+
+    # -- delivery policies -----------------------------------------------------------------
+
+    def _cloudtrail_policy(self, bucket: s3.Bucket, trail_arn: str) -> None:
+        cloudtrail = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailAclCheck",
+                principals=[cloudtrail],
+                actions=["s3:GetBucketAcl"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringEquals": {"aws:SourceArn": trail_arn}},
+            )
+        )
+        org = self._config.organization
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailWritesOrganizationTrail",
+                principals=[cloudtrail],
+                actions=["s3:PutObject"],
+                resources=[
+                    bucket.arn_for_objects(f"AWSLogs/{org.management_account_id}/*"),
+                    bucket.arn_for_objects(f"AWSLogs/{org.organization_id}/*"),
+                ],
+                conditions={"StringEquals": {"aws:SourceArn": trail_arn}},
+            )
+        )
+
+    def _log_delivery_policy(self, bucket: s3.Bucket) -> None:
+        """VPC flow logs and WAF deliver through the CloudWatch Logs delivery service."""
+        delivery = iam.ServicePrincipal("delivery.logs.amazonaws.com")
+        org_only = {"StringEquals": {"aws:SourceOrgID": self._config.organization.organization_id}}
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="LogDeliveryAclCheck",
+                principals=[delivery],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions=org_only,
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="LogDeliveryWrite",
+                principals=[delivery],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects("AWSLogs/*")],
+                conditions=org_only,
+            )
+        )
+
+    def _organization_writers_policy(self, bucket: s3.Bucket) -> None:
+        """Kinesis Data Firehose roles in the organization's accounts (the seed's WAF/API
+        Gateway path) write under their own account's prefix only."""
+        org_only = {
+            "StringEquals": {"aws:PrincipalOrgID": self._config.organization.organization_id}
+        }
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OrganizationFirehoseList",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
+                conditions=org_only,
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OrganizationFirehoseWriteOwnPrefix",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:AbortMultipartUpload", "s3:PutObject"],
+                resources=[bucket.arn_for_objects("firehose/${aws:PrincipalAccount}/*")],
+                conditions=org_only,
+            )
+        )
+
+    def _config_policy(self, bucket: s3.Bucket) -> None:
+        config_service = iam.ServicePrincipal("config.amazonaws.com")
+        org_only = {"StringEquals": {"aws:SourceOrgID": self._config.organization.organization_id}}
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigAclCheck",
+                principals=[config_service],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions=org_only,
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigWrite",
+                principals=[config_service],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects("AWSLogs/*/Config/*")],
+                conditions=org_only,
+            )
+        )
+
+    def _alb_policy(self, bucket: s3.Bucket) -> None:
+        """Load balancers of the workload accounts write under their account's prefix."""
+        region = self._config.organization.home_region
+        principals: list[iam.IPrincipal] = [
+            iam.ServicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com")
+        ]
+        # Regions older than August 2022 deliver as the regional ELB account.
+        elb_account = RegionInfo.get(region).elbv2_account
+        if elb_account:
+            principals.append(iam.AccountPrincipal(elb_account))
+        resources = []
+        for key in ("development", "production"):
+            account = self._config.accounts[key].account_id
+            resources += [
+                bucket.arn_for_objects(f"AWSLogs/{account}/*"),
+                bucket.arn_for_objects(f"*/AWSLogs/{account}/*"),
+            ]
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="LoadBalancerLogDelivery",
+                principals=principals,
+                actions=["s3:PutObject"],
+                resources=resources,
+            )
+        )

@@ -1,0 +1,173 @@
+"""The organization CloudTrail, owned by the management account.
+
+AWS lets only the management account (or a CloudTrail delegated administrator,
+whose organization trails are still owned by the management account) create an
+organization trail, and a trail delivers to CloudWatch Logs only in its own
+account. So the trail, its log group and the CIS alarms live in the management
+account; the trail's S3 delivery goes to the security account's archive bucket,
+encrypted with the archive's KMS key (referenced by alias ARN, as KMS requires
+for a key in another account).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from innovate_infra.accounts import nag
+from innovate_infra.accounts.config import AccountsConfig
+from innovate_infra.accounts.guardrails import security_automation_role_name
+from innovate_infra.accounts.naming import (
+    ORGANIZATION_TRAIL_NAME,
+    log_archive_key_alias_arn,
+    log_bucket_name,
+)
+
+TRAIL_LOG_GROUP_NAME = f"/innovate/cloudtrail/{ORGANIZATION_TRAIL_NAME}"
+
+
+class AuditLogStore(Construct):
+    """Stateful half: the KMS key for the trail's log group and the alarm topic, and the group."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(scope, construct_id)
+        region = config.organization.home_region
+        account = config.organization.management_account_id
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias="alias/innovate-management-audit",
+            description="Encrypts the organization trail's CloudWatch log group and the "
+            "security alarm topic",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsUsesKeyForTrailLogGroup",
+                principals=[iam.ServicePrincipal(f"logs.{region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:aws:logs:{region}:{account}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublishToEncryptedTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": account}},
+            )
+        )
+        self.log_group = logs.LogGroup(
+            self,
+            "TrailLogGroup",
+            log_group_name=TRAIL_LOG_GROUP_NAME,
+            encryption_key=self.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # RetentionDays is a named enum; the validated number of days is set directly.
+        cfn_group = self.log_group.node.default_child
+        assert isinstance(cfn_group, logs.CfnLogGroup)
+        cfn_group.retention_in_days = config.audit.cloudwatch_retention_days
+
+
+class OrganizationTrail(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AccountsConfig,
+        log_group: logs.ILogGroup,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "CloudWatchLogsRole",
+            role_name=security_automation_role_name(config, "cloudtrail-to-logs"),
+            assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com"),
+            description="Lets the organization trail write to its CloudWatch log group",
+        )
+        # The log group's GetAtt Arn ends in ":*"; the streams' ARN is built from its name.
+        streams = (
+            f"arn:aws:logs:{config.organization.home_region}:"
+            f"{config.organization.management_account_id}:log-group:{TRAIL_LOG_GROUP_NAME}"
+            ":log-stream:*"
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[streams]
+            )
+        )
+        nag.acknowledge(
+            self.role,
+            [nag.AWS_SOLUTIONS + f"IAM5[Resource::{streams}]"],
+            "An organization trail writes one log stream per account and region, named by "
+            "CloudTrail at run time; the grant is limited to streams of this one log group.",
+        )
+        nag.acknowledge(
+            self.role,
+            nag.both_compliance_packs("IAMNoInlinePolicy"),
+            "The CloudTrail delivery role's only permission is this inline statement scoped to "
+            "one log group; a separate managed policy would add an attachable artefact "
+            "without narrowing access.",
+        )
+        prefixes = config.audit.sensitive_data_bucket_prefixes
+        self.trail = cloudtrail.CfnTrail(
+            self,
+            "Trail",
+            trail_name=ORGANIZATION_TRAIL_NAME,
+            is_logging=True,
+            is_organization_trail=True,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            s3_bucket_name=log_bucket_name(config, "cloudtrail"),
+            kms_key_id=log_archive_key_alias_arn(config),
+            cloud_watch_logs_log_group_arn=log_group.log_group_arn,
+            cloud_watch_logs_role_arn=self.role.role_arn,
+            advanced_event_selectors=[
+                cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
+                    name="ManagementEvents",
+                    field_selectors=[
+                        cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+                            field="eventCategory", equal_to=["Management"]
+                        )
+                    ],
+                ),
+                cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
+                    name="SensitiveDataS3Objects",
+                    field_selectors=[
+                        cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+                            field="eventCategory", equal_to=["Data"]
+                        ),
+                        cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+                            field="resources.type", equal_to=["AWS::S3::Object"]
+                        ),
+                        cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+                            field="resources.ARN",
+                            starts_with=[f"arn:aws:s3:::{p}" for p in prefixes],
+                        ),
+                    ],
+                ),
+            ],
+        )
+        self.trail.node.add_dependency(self.role)

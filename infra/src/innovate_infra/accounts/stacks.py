@@ -1,0 +1,318 @@
+"""Stacks of the management and security/logs accounts, and the order they deploy in.
+
+Stateful resources (buckets, keys, log groups, the data lake) live in their own
+stacks, apart from the stateless ones, so that a stateless change never risks
+replacing data. Deploy order (``cdk deploy --all`` follows the dependencies):
+
+1. Management/Organization: OUs, accounts, SCPs/RCPs/tag policies.
+2. Management/Identity: Identity Center permission sets and assignments.
+3. Security/LogArchive (stateful): archive key and buckets.
+4. Security/Detection: the account's own GuardDuty detector, Security Hub, Config.
+5. Management/AuditData (stateful): the trail's log group and its key.
+6. Management/SecurityServices: organization trail, CIS alarms, trusted access,
+   delegated administrators, Config recorders for workload accounts.
+7. Security/Organization: GuardDuty auto-enable, Security Hub central config,
+   Config aggregator, Access Analyzer.
+8. Security/SecurityLake (stateful, only when ``security_lake.enabled``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Environment, Stack, Tags
+from constructs import Construct
+
+from innovate_infra.accounts import nag
+from innovate_infra.accounts.cis_alarms import CisAlarms
+from innovate_infra.accounts.config import AccountsConfig
+from innovate_infra.accounts.delegations import SecurityDelegations
+from innovate_infra.accounts.detection import DetectionBaseline, OrganizationSecurity
+from innovate_infra.accounts.identity_center import IdentityCenterAccess
+from innovate_infra.accounts.log_archive import LogArchive
+from innovate_infra.accounts.org_api import acknowledge_provider
+from innovate_infra.accounts.org_trail import AuditLogStore, OrganizationTrail
+from innovate_infra.accounts.organization import GuardrailPolicies, OrganizationStructure
+from innovate_infra.accounts.security_lake import SecurityLakeDataLake
+
+STACK_PREFIX = "Innovate"
+
+
+def stack_tags(config: AccountsConfig, owner: str, classification: str) -> dict[str, str]:
+    """The tagging standard's keys for a shared (account-level) stack."""
+    return {
+        "Project": config.guardrails.tagging.project[0],
+        "Environment": "shared",
+        "Owner": owner,
+        "CostCenter": config.guardrails.tagging.cost_center[0],
+        "DataClassification": classification,
+    }
+
+
+class _AccountStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AccountsConfig,
+        account: str,
+        description: str,
+        owner: str,
+        classification: str,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=Environment(account=account, region=config.organization.home_region),
+            description=description,
+            termination_protection=True,
+        )
+        for key, value in stack_tags(config, owner, classification).items():
+            Tags.of(self).add(key, value)
+
+
+class ManagementOrganizationStack(_AccountStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.organization.management_account_id,
+            description="Organization OUs, member accounts, SCPs, RCPs and tag policies",
+            owner="security",
+            classification="internal",
+        )
+        self.structure = OrganizationStructure(self, "Structure", config=config)
+        self.guardrails = GuardrailPolicies(
+            self, "Guardrails", config=config, target_ids=self.structure.ou_ids
+        )
+        acknowledge_provider(self)
+        nag.acknowledge(
+            self,
+            [nag.AWS_SOLUTIONS + "IAM5[Resource::*]"],
+            "organizations:DescribeOrganization and ListRoots, used before enabling policy "
+            "types, support only Resource '*'; the write action is scoped to this root's ARN.",
+        )
+
+
+class ManagementIdentityStack(_AccountStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.organization.management_account_id,
+            description="IAM Identity Center permission sets and group assignments",
+            owner="security",
+            classification="internal",
+        )
+        self.access = IdentityCenterAccess(self, "IdentityCenter", config=config)
+
+
+class SecurityLogArchiveStack(_AccountStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.security_account_id,
+            description="Organization log archive: KMS key and Object-Locked log buckets",
+            owner="security",
+            classification="restricted",
+        )
+        # Grant S3 server-access-log delivery by bucket policy, not the legacy
+        # LogDeliveryWrite ACL (ACLs stay disabled: BucketOwnerEnforced).
+        self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
+        self.archive = LogArchive(self, "LogArchive", config=config)
+
+
+class SecurityDetectionStack(_AccountStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.security_account_id,
+            description="Security account's own GuardDuty detector, Security Hub and Config",
+            owner="security",
+            classification="internal",
+        )
+        self.baseline = DetectionBaseline(self, "Baseline", config=config)
+
+
+class ManagementAuditDataStack(_AccountStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.organization.management_account_id,
+            description="Organization trail log group and audit KMS key (stateful)",
+            owner="security",
+            classification="restricted",
+        )
+        self.store = AuditLogStore(self, "AuditLogStore", config=config)
+
+
+class ManagementSecurityServicesStack(_AccountStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AccountsConfig,
+        audit_data: ManagementAuditDataStack,
+        organization: ManagementOrganizationStack,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.organization.management_account_id,
+            description="Organization trail, CIS alarms, trusted access and delegated "
+            "administrators",
+            owner="security",
+            classification="internal",
+        )
+        self.delegations = SecurityDelegations(
+            self,
+            "Delegations",
+            config=config,
+            recorder_ou_ids=[organization.structure.ou_ids["Workloads"]],
+        )
+        self.trail = OrganizationTrail(
+            self, "OrganizationTrail", config=config, log_group=audit_data.store.log_group
+        )
+        cloudtrail_access = next(
+            call for call in self.delegations.trusted_access if call.node.id == "Trust-cloudtrail"
+        )
+        self.trail.trail.node.add_dependency(cloudtrail_access)
+        self.alarms = CisAlarms(
+            self,
+            "CisAlarms",
+            log_group=audit_data.store.log_group,
+            topic_key=audit_data.store.key,
+            alarm_email=config.audit.alarm_email,
+        )
+        acknowledge_provider(self)
+        nag.acknowledge(
+            self,
+            [nag.AWS_SOLUTIONS + "IAM5[Resource::*]"],
+            "organizations:EnableAWSServiceAccess, the Organizations read actions, "
+            "guardduty:EnableOrganizationAdminAccount, cloudformation:ActivateOrganizationsAccess "
+            "and securitylake:RegisterDataLakeDelegatedAdministrator support only Resource '*'; "
+            "iam:CreateServiceLinkedRole is limited by iam:AWSServiceName.",
+        )
+
+
+class SecurityOrganizationStack(_AccountStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AccountsConfig,
+        detection: SecurityDetectionStack,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.security_account_id,
+            description="Organization-wide GuardDuty, Security Hub, Config aggregator and "
+            "Access Analyzer (delegated administrator)",
+            owner="security",
+            classification="internal",
+        )
+        self.security = OrganizationSecurity(
+            self,
+            "OrganizationSecurity",
+            config=config,
+            detector_id=detection.baseline.detector.ref,
+        )
+        acknowledge_provider(self)
+
+
+class SecurityLakeStack(_AccountStack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            account=config.security_account_id,
+            description="Amazon Security Lake data lake, sources and Athena subscriber",
+            owner="security",
+            classification="restricted",
+        )
+        self.lake = SecurityLakeDataLake(self, "SecurityLake", config=config)
+
+
+@dataclass(frozen=True)
+class AccountStacks:
+    organization: ManagementOrganizationStack
+    identity: ManagementIdentityStack
+    audit_data: ManagementAuditDataStack
+    security_services: ManagementSecurityServicesStack
+    log_archive: SecurityLogArchiveStack
+    detection: SecurityDetectionStack
+    security_organization: SecurityOrganizationStack
+    security_lake: SecurityLakeStack | None
+
+    def all(self) -> list[Stack]:
+        stacks: list[Stack] = [
+            self.organization,
+            self.identity,
+            self.log_archive,
+            self.detection,
+            self.audit_data,
+            self.security_services,
+            self.security_organization,
+        ]
+        if self.security_lake is not None:
+            stacks.append(self.security_lake)
+        return stacks
+
+
+def build_account_stacks(
+    scope: Construct, config: AccountsConfig, *, prefix: str = STACK_PREFIX
+) -> AccountStacks:
+    """Create every management and security/logs stack in ``scope`` (the CDK app)."""
+    organization = ManagementOrganizationStack(
+        scope, f"{prefix}-Management-Organization", config=config
+    )
+    identity = ManagementIdentityStack(scope, f"{prefix}-Management-Identity", config=config)
+    identity.add_stack_dependency(organization)
+    log_archive = SecurityLogArchiveStack(scope, f"{prefix}-Security-LogArchive", config=config)
+    log_archive.add_stack_dependency(organization)
+    detection = SecurityDetectionStack(scope, f"{prefix}-Security-Detection", config=config)
+    detection.add_stack_dependency(log_archive)
+    audit_data = ManagementAuditDataStack(scope, f"{prefix}-Management-AuditData", config=config)
+    audit_data.add_stack_dependency(organization)
+    security_services = ManagementSecurityServicesStack(
+        scope,
+        f"{prefix}-Management-SecurityServices",
+        config=config,
+        audit_data=audit_data,
+        organization=organization,
+    )
+    security_services.add_stack_dependency(log_archive)
+    security_services.add_stack_dependency(detection)
+    security_organization = SecurityOrganizationStack(
+        scope, f"{prefix}-Security-Organization", config=config, detection=detection
+    )
+    security_organization.add_stack_dependency(security_services)
+    lake = None
+    if config.security_lake.enabled:
+        lake = SecurityLakeStack(scope, f"{prefix}-Security-SecurityLake", config=config)
+        lake.add_stack_dependency(security_organization)
+    return AccountStacks(
+        organization=organization,
+        identity=identity,
+        audit_data=audit_data,
+        security_services=security_services,
+        log_archive=log_archive,
+        detection=detection,
+        security_organization=security_organization,
+        security_lake=lake,
+    )
