@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 API_DIR = Path(__file__).resolve().parents[2] / "services" / "api"
-API_APP_ARGS = ["innovate_api.app:create_app()"]
-READY_PATH = "/healthz"
+# Empty: gunicorn.conf.py names the app (wsgi_app), exactly as in production.
+API_APP_ARGS: list[str] = []
+# Readiness: database reachable over TLS and the schema at the migration head.
+READY_PATH = "/readyz"
 
 # Set-based seeding. Emails match run_bench.EMAIL_FMT; notes are spread evenly over the
 # users with one-second-apart timestamps so keyset pages look like real ones.
@@ -50,25 +52,31 @@ def seed_sql() -> tuple[str, ...]:
     return SEED_SQL
 
 
-def hash_password(password: str) -> str:
-    """Hash the way the API does (its own hasher and parameters when it exposes one)."""
+def hash_password(password: str, env: dict[str, str]) -> str:
+    """Hash with the API's own hasher and its configured argon2 parameters, so a
+    sign-in costs what it costs in the API (and no rehash-on-login kicks in)."""
     try:
-        from innovate_api.auth.passwords import hash_password as api_hash
-    except ImportError:
+        from innovate_api.config import Settings
+        from innovate_api.security import Passwords
+    except ImportError:  # an older/newer API layout: argon2-cffi's defaults
         from argon2 import PasswordHasher
 
         return PasswordHasher().hash(password)
-    return str(api_hash(password))
+    settings = Settings(database_url=env["DATABASE_URL"], jwt_secret=env["JWT_SECRET"])
+    return Passwords(settings).hash(password)
 
 
-def api_env(dsn: str) -> dict[str, str]:
-    """The API's environment: the throwaway database and a fresh signing key."""
+def api_env(dsn: str, tmp: Path) -> dict[str, str]:
+    """The API's environment: the throwaway database, a fresh signing key, production
+    log level, and its Prometheus multiprocess dir inside our temp dir (removed at exit).
+    GUNICORN_* variables pass through, so both servers follow the same overrides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "JWT_"))}
     env.update(
         DATABASE_URL=dsn,
         DATABASE_SSLMODE="require",
         JWT_SECRET=secrets.token_urlsafe(48),
         LOG_LEVEL="INFO",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics-api"),
     )
     return env
 
@@ -88,8 +96,14 @@ def migrate(env: dict[str, str]) -> None:
         raise RuntimeError(f"alembic upgrade head failed:\n{proc.stdout}{proc.stderr}")
 
 
-def gunicorn_summary(conf: Path) -> str:
+def gunicorn_summary(conf: Path, env: dict[str, str]) -> str:
     """workers/threads/worker_class as the API's gunicorn.conf.py resolves them here."""
-    cfg = runpy.run_path(str(conf))
+    saved = dict(os.environ)
+    os.environ.update(env)  # the config reads GUNICORN_* and PROMETHEUS_MULTIPROC_DIR
+    try:
+        cfg = runpy.run_path(str(conf))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     keys = ("workers", "threads", "worker_class")
     return ", ".join(f"{k}={cfg.get(k, 'default')}" for k in keys)

@@ -7,12 +7,13 @@ gap between this and the API is the cost of the API's own layers.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 
 import psycopg
 from argon2 import PasswordHasher
-from flask import Flask, jsonify, request
+from flask import Flask, Response, request
 
 DSN = os.environ["BENCH_BARE_DSN"]
 app = Flask(__name__)
@@ -28,6 +29,10 @@ def db() -> psycopg.Connection:
     if conn is None or conn.closed:
         conn = _local.conn = psycopg.connect(DSN, autocommit=True)
     return conn
+
+
+def out(payload: object, status: int = 200) -> Response:
+    return Response(json.dumps(payload, separators=(",", ":")), status, mimetype="application/json")
 
 
 def note(row: tuple) -> dict:
@@ -56,7 +61,7 @@ def get_note(note_id: str):
         )
         .fetchone()
     )
-    return (jsonify(note(row)), 200) if row else ("", 404)
+    return out(note(row)) if row else out({}, 404)
 
 
 @app.get("/api/v1/notes")
@@ -72,10 +77,8 @@ def list_notes():
         )
         .fetchall()
     )
-    return jsonify(
-        items=[note(r) for r in rows[:limit]],
-        next_cursor=str(rows[limit - 1][0]) if len(rows) > limit else None,
-    )
+    more = len(rows) > limit
+    return out({"items": [note(r) for r in rows[:limit]], "next_cursor": "x" if more else None})
 
 
 @app.post("/api/v1/notes")
@@ -90,17 +93,20 @@ def create_note():
         )
         .fetchone()
     )
-    return jsonify(note(row)), 201
+    return out(note(row), 201)
 
 
 @app.post("/api/v1/auth/login")
 def login():
-    # Same lookup and the same argon2 verification the API must do; no token layer.
-    data = request.get_json()
-    row = (
-        db()
-        .execute("SELECT id, password_hash FROM users WHERE email = %s", (data["email"].lower(),))
-        .fetchone()
-    )
-    _hasher.verify(row[1], data["password"])
-    return jsonify(user_id=str(row[0]))
+    # The API's sign-in SQL and the same argon2 verification; no token, no logging.
+    email = request.get_json()["email"].lower()
+    conn = db()
+    conn.execute(
+        "SELECT extract(epoch FROM locked_until - now()) FROM login_throttle"
+        " WHERE email = %s AND locked_until > now()",
+        (email,),
+    ).fetchone()
+    row = conn.execute("SELECT id, password_hash FROM users WHERE email = %s", (email,)).fetchone()
+    _hasher.verify(row[1], request.get_json()["password"])
+    conn.execute("DELETE FROM login_throttle WHERE email = %s", (email,))
+    return out({"user_id": str(row[0])})

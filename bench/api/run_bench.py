@@ -126,17 +126,12 @@ def _tail(path: Path, lines: int = 30) -> str:
 # --- database --------------------------------------------------------------------------
 
 
-def _password_hash() -> str:
-    """One hash made the way the API makes them, so sign-in costs what it will in prod."""
-
-    return api_adapter.hash_password(PASSWORD)
-
-
-def seed(dsn: str, users: int, notes: int) -> None:
+def seed(dsn: str, users: int, notes: int, api_env: dict[str, str]) -> None:
     """Set-based seeding: a few INSERT ... SELECT generate_series statements."""
     import psycopg
 
-    pw_hash = _password_hash()
+    # One hash for everyone: hashing 10,000 passwords would take half an hour.
+    pw_hash = api_adapter.hash_password(PASSWORD, api_env)
     t0 = time.monotonic()
     with psycopg.connect(dsn, autocommit=True) as conn:
         for statement in api_adapter.seed_sql():
@@ -298,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=10_000)
     p.add_argument("--notes", type=int, default=200_000)
     p.add_argument("--duration", type=int, default=20, help="seconds per measured run")
-    p.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per run")
+    p.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per run")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument(
         "--signin-connections",
@@ -307,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         help="sign-in is argon2-bound (~10/s on 2 cores): 32 connections would only queue",
     )
     p.add_argument("--wrk-threads", type=int, default=2)
-    p.add_argument("--sample-users", type=int, default=200, help="users signed in for tokens")
+    p.add_argument("--sample-users", type=int, default=100, help="users signed in for tokens")
     p.add_argument("--notes-per-user", type=int, default=20, help="note ids per sampled user")
     p.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
     p.add_argument("--json", type=Path, help="also write the results here")
@@ -342,9 +337,9 @@ def _run(args: argparse.Namespace) -> int:
         db_password = secrets.token_urlsafe(18)
         cluster.create_database("bench", owner="bench", password=db_password)
         dsn = cluster.dsn("bench", "bench", db_password, sslmode="require")
-        api_env = api_adapter.api_env(dsn)
+        api_env = api_adapter.api_env(dsn, tmp)
         api_adapter.migrate(api_env)
-        seed(dsn, args.users, args.notes)
+        seed(dsn, args.users, args.notes, api_env)
 
         api_port, bare_port = free_port(), free_port()
         api_log, bare_log = tmp / "api.log", tmp / "bare.log"
@@ -362,7 +357,13 @@ def _run(args: argparse.Namespace) -> int:
             api_env,
             api_log,
         )
-        bare_env = {**os.environ, "BENCH_BARE_DSN": dsn, "BENCH_API_CONF": str(GUNICORN_CONF)}
+        bare_env = {
+            **os.environ,
+            "BENCH_BARE_DSN": dsn,
+            "BENCH_API_CONF": str(GUNICORN_CONF),
+            # The API's config (re)creates this dir; keep it away from the API's.
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics-bare"),
+        }
         bare = _spawn(
             stack,
             [
@@ -383,7 +384,7 @@ def _run(args: argparse.Namespace) -> int:
         _wait_http(bare_base + "/ready", bare, bare_log)
         print(
             f"servers up after {time.monotonic() - started:.0f}s "
-            f"({api_adapter.gunicorn_summary(GUNICORN_CONF)})",
+            f"({api_adapter.gunicorn_summary(GUNICORN_CONF, api_env)})",
             flush=True,
         )
 
