@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""CDK entry point: synthesizes every environment of the estate into cdk.out/.
+
+Runs offline: `python app.py` (what `make synth` does) or `cdk synth --no-lookups`.
+Select environments with `-c environments=dev,prod` (CLI) or INFRA_ENVIRONMENTS.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+INFRA_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(INFRA_DIR / "src"))
+
+from innovate_infra.config import ConfigError, load_estate  # noqa: E402
+from innovate_infra.estate import build_estate, create_app  # noqa: E402
+
+
+def main() -> int:
+    app = create_app(outdir=os.environ.get("CDK_OUTDIR") or INFRA_DIR / "cdk.out")
+    selected = app.node.try_get_context("environments") or os.environ.get("INFRA_ENVIRONMENTS")
+    only = [name.strip() for name in str(selected).split(",") if name.strip()] if selected else None
+    try:
+        estate = load_estate(INFRA_DIR / "config", only=only)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    build_estate(app, estate)
+    # CDK's own validation: construct validation plus error annotations fail the synth.
+    app.synth(validate_on_synthesis=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+# Infrastructure (AWS CDK, Python): install, synth, policy gates, tests, lint.
+# Included by the top-level Makefile, which defines ROOT, PYTHON, VENV_ROOT.
+
+INFRA_DIR := $(ROOT)/infra
+INFRA_VENV := $(VENV_ROOT)/infra
+INFRA_CHECKOV_VENV := $(VENV_ROOT)/infra-checkov
+INFRA_PY := $(INFRA_VENV)/bin/python
+INFRA_OUT := $(INFRA_DIR)/cdk.out
+INFRA_STAMP := $(INFRA_VENV)/.installed
+INFRA_CHECKOV_STAMP := $(INFRA_CHECKOV_VENV)/.installed
+INFRA_NPM_STAMP := $(INFRA_DIR)/node_modules/.installed
+INFRA_SOURCES := $(shell find $(INFRA_DIR)/app.py $(INFRA_DIR)/cdk.json $(INFRA_DIR)/cdk.context.json \
+	$(INFRA_DIR)/config $(INFRA_DIR)/src -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.json' \) 2>/dev/null)
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export INFRA_CHECKOV_BIN := $(INFRA_CHECKOV_VENV)/bin/checkov
+export INFRA_CDK_CLI := $(INFRA_DIR)/node_modules/.bin/cdk
+
+TEST_SUITES += infra-lint infra-test infra-check
+LINT_SUITES += infra-lint
+BENCH_TARGETS += bench-synth
+
+.PHONY: infra-install infra-synth infra-check infra-test infra-lint bench-synth
+
+# Each venv is rebuilt only when its requirement files change (stamp files).
+$(INFRA_STAMP): $(INFRA_DIR)/requirements.txt $(INFRA_DIR)/requirements-dev.txt | python-version
+	@echo "infra: installing $(INFRA_VENV)"
+	@rm -rf $(INFRA_VENV)
+	@$(PYTHON) -m venv $(INFRA_VENV)
+	@$(INFRA_PY) -m pip install --quiet --disable-pip-version-check -r $(INFRA_DIR)/requirements-dev.txt
+	@touch $@
+
+$(INFRA_CHECKOV_STAMP): $(INFRA_DIR)/requirements-checkov.txt | python-version
+	@echo "infra: installing $(INFRA_CHECKOV_VENV)"
+	@rm -rf $(INFRA_CHECKOV_VENV)
+	@$(PYTHON) -m venv $(INFRA_CHECKOV_VENV)
+	@$(INFRA_CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(INFRA_DIR)/requirements-checkov.txt
+	@touch $@
+
+$(INFRA_NPM_STAMP): $(INFRA_DIR)/package.json $(INFRA_DIR)/package-lock.json
+	@echo "infra: installing the CDK CLI (npm ci)"
+	@cd $(INFRA_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+infra-install: $(INFRA_STAMP) $(INFRA_CHECKOV_STAMP) $(INFRA_NPM_STAMP)
+
+# Synthesizes every environment into infra/cdk.out (offline, no credentials).
+# cdk-nag (AwsSolutions, NIST 800-53 rev 5, HIPAA Security) runs inside the
+# synth as CDK validation plugins: any unacknowledged finding fails it.
+$(INFRA_OUT)/manifest.json: $(INFRA_STAMP) $(INFRA_SOURCES)
+	@rm -rf $(INFRA_OUT)
+	@cd $(INFRA_DIR) && $(INFRA_PY) app.py
+	@touch $@
+
+infra-synth: $(INFRA_OUT)/manifest.json
+	@echo "infra: templates in $(INFRA_OUT)"
+
+# Policy gates over every template in cdk.out: cdk-nag summary, cfn-lint, checkov.
+infra-check: infra-install infra-synth
+	@cd $(INFRA_DIR) && PYTHONPATH=$(INFRA_DIR)/src $(INFRA_PY) -m innovate_infra.compliance.gates all \
+		--assembly $(INFRA_OUT) --checkov $(INFRA_CHECKOV_BIN)
+
+infra-test: infra-install
+	@cd $(INFRA_DIR) && $(INFRA_PY) -m pytest -q -p no:cacheprovider tests
+
+infra-lint: $(INFRA_STAMP)
+	@cd $(ROOT) && $(INFRA_VENV)/bin/ruff check --config $(ROOT)/pyproject.toml infra bench/synth
+	@cd $(ROOT) && $(INFRA_VENV)/bin/ruff format --check --config $(ROOT)/pyproject.toml infra bench/synth
+	@cd $(INFRA_DIR) && $(INFRA_VENV)/bin/mypy
+
+bench-synth: $(INFRA_STAMP)
+	@$(INFRA_PY) $(ROOT)/bench/synth/bench_synth.py --infra-dir $(INFRA_DIR)

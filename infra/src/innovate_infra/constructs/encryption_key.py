@@ -1,0 +1,127 @@
+"""A customer-managed KMS key for one purpose, with rotation and a least-privilege key policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+# What a service needs to use a symmetric key for envelope encryption.
+USAGE_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+# Services that persist data keys (EBS, RDS, Secrets Manager) also create grants.
+GRANT_ACTIONS = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+
+
+@dataclass(frozen=True)
+class ServicePrincipalUsage:
+    """A service principal that encrypts with the key itself (e.g. CloudWatch Logs).
+
+    ``encryption_context`` pins the key to that service's resources in this account
+    (a condition on ``kms:EncryptionContext:<key>`` with ArnLike).
+    """
+
+    service: str
+    encryption_context_key: str
+    encryption_context_arn_pattern: str
+
+
+@dataclass(frozen=True)
+class EncryptionKeyProps:
+    purpose: str
+    alias: str
+    description: str
+    removal_policy: RemovalPolicy
+    # Principals of this account may use the key only through these services
+    # (kms:ViaService), e.g. "rds.eu-west-1.amazonaws.com".
+    via_services: Sequence[str] = field(default_factory=tuple)
+    allow_grants_via_services: bool = False
+    service_principals: Sequence[ServicePrincipalUsage] = field(default_factory=tuple)
+    pending_window_days: int = 30
+
+
+class EncryptionKey(Construct):
+    """A symmetric CMK with yearly rotation.
+
+    The key policy has three kinds of statements and nothing else:
+
+    * key administration (not usage) for the account root, so IAM can delegate
+      administration and the key can never become unmanageable;
+    * usage by principals of this account only through the listed AWS services;
+    * usage by the listed service principals, bound to their encryption context.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: EncryptionKeyProps) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        policy = iam.PolicyDocument()
+        if props.via_services:
+            policy.add_statements(
+                iam.PolicyStatement(
+                    sid="UseThroughApprovedServices",
+                    principals=[iam.AccountRootPrincipal()],
+                    actions=list(USAGE_ACTIONS),
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {
+                            "kms:CallerAccount": stack.account,
+                            "kms:ViaService": list(props.via_services),
+                        }
+                    },
+                )
+            )
+            if props.allow_grants_via_services:
+                policy.add_statements(
+                    iam.PolicyStatement(
+                        sid="GrantsForAwsResourcesThroughApprovedServices",
+                        principals=[iam.AccountRootPrincipal()],
+                        actions=list(GRANT_ACTIONS),
+                        resources=["*"],
+                        conditions={
+                            "StringEquals": {
+                                "kms:CallerAccount": stack.account,
+                                "kms:ViaService": list(props.via_services),
+                            },
+                            "Bool": {"kms:GrantIsForAWSResource": "true"},
+                        },
+                    )
+                )
+        for usage in props.service_principals:
+            policy.add_statements(
+                iam.PolicyStatement(
+                    sid=f"UseBy{usage.service.split('.')[0].capitalize()}Service",
+                    principals=[iam.ServicePrincipal(usage.service)],
+                    actions=list(USAGE_ACTIONS),
+                    resources=["*"],
+                    conditions={
+                        "ArnLike": {
+                            f"kms:EncryptionContext:{usage.encryption_context_key}": (
+                                usage.encryption_context_arn_pattern
+                            )
+                        }
+                    },
+                )
+            )
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=props.alias,
+            description=props.description,
+            enable_key_rotation=True,
+            rotation_period=Duration.days(365),
+            pending_window=Duration.days(props.pending_window_days),
+            removal_policy=props.removal_policy,
+            policy=policy,
+            admins=[iam.AccountRootPrincipal()],
+        )
