@@ -27,14 +27,13 @@ from innovate_infra.accounts.naming import (
     organization_trail_arn,
 )
 
-# Actions nobody but break-glass may perform on archived logs.
+# Actions nobody but break-glass may perform on archived logs. (Suspending versioning is
+# refused by S3 itself on Object Lock buckets; bucket configuration stays with CloudFormation.)
 DELETION_ACTIONS = [
     "s3:BypassGovernanceRetention",
     "s3:DeleteBucket",
     "s3:DeleteObject",
     "s3:DeleteObjectVersion",
-    "s3:PutBucketObjectLockConfiguration",
-    "s3:PutBucketVersioning",
 ]
 
 

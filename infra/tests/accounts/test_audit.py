@@ -1,0 +1,163 @@
+"""Organization trail, its log group, and the CIS monitoring alarms (management account)."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from innovate_infra.accounts.cis_alarms import CIS_CONTROLS, METRIC_NAMESPACE
+from innovate_infra.accounts.config import AccountsConfig
+from innovate_infra.accounts.naming import log_archive_key_alias_arn, log_bucket_name
+
+from .conftest import Synthesized
+
+
+@pytest.fixture(scope="module")
+def services(synth: Synthesized) -> Template:
+    return synth.template(synth.stacks.security_services)
+
+
+@pytest.fixture(scope="module")
+def data(synth: Synthesized) -> Template:
+    return synth.template(synth.stacks.audit_data)
+
+
+def test_organization_trail(services: Template, config: AccountsConfig) -> None:
+    trails = services.find_resources("AWS::CloudTrail::Trail")
+    assert len(trails) == 1
+    props = next(iter(trails.values()))["Properties"]
+    assert props["IsOrganizationTrail"] is True
+    assert props["IsMultiRegionTrail"] is True
+    assert props["IncludeGlobalServiceEvents"] is True
+    assert props["EnableLogFileValidation"] is True
+    assert props["IsLogging"] is True
+    assert props["S3BucketName"] == log_bucket_name(config, "cloudtrail")
+    assert props["KMSKeyId"] == log_archive_key_alias_arn(config)
+    assert props["CloudWatchLogsLogGroupArn"]["Fn::ImportValue"]
+    assert props["CloudWatchLogsRoleArn"]["Fn::GetAtt"][1] == "Arn"
+
+
+def test_trail_records_management_events_and_sensitive_s3_data_events(
+    services: Template, config: AccountsConfig
+) -> None:
+    props = next(iter(services.find_resources("AWS::CloudTrail::Trail").values()))["Properties"]
+    selectors = {s["Name"]: s["FieldSelectors"] for s in props["AdvancedEventSelectors"]}
+    assert selectors["ManagementEvents"] == [{"Field": "eventCategory", "Equals": ["Management"]}]
+    data = selectors["SensitiveDataS3Objects"]
+    assert {"Field": "eventCategory", "Equals": ["Data"]} in data
+    assert {"Field": "resources.type", "Equals": ["AWS::S3::Object"]} in data
+    assert {
+        "Field": "resources.ARN",
+        "StartsWith": [f"arn:aws:s3:::{p}" for p in config.audit.sensitive_data_bucket_prefixes],
+    } in data
+
+
+def test_trail_waits_for_cloudtrail_trusted_access(services: Template) -> None:
+    trail = next(iter(services.find_resources("AWS::CloudTrail::Trail").values()))
+    assert any("Trustcloudtrail" in dep for dep in trail["DependsOn"])
+
+
+def test_trail_log_group_is_encrypted_and_retained(data: Template, config: AccountsConfig) -> None:
+    groups = data.find_resources("AWS::Logs::LogGroup")
+    assert len(groups) == 1
+    group = next(iter(groups.values()))
+    assert group["Properties"]["RetentionInDays"] == config.audit.cloudwatch_retention_days
+    assert group["Properties"]["KmsKeyId"]["Fn::GetAtt"][1] == "Arn"
+    assert group["DeletionPolicy"] == "Retain"
+    key = next(iter(data.find_resources("AWS::KMS::Key").values()))
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_delivery_role_can_only_write_the_trail_log_group(
+    services: Template, config: AccountsConfig
+) -> None:
+    services.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Effect": "Allow",
+                        "Resource": f"arn:aws:logs:{config.organization.home_region}:"
+                        f"{config.organization.management_account_id}:log-group:"
+                        "/innovate/cloudtrail/innovate-organization-trail:log-stream:*",
+                    }
+                ]
+            }
+        },
+    )
+
+
+def test_cis_controls_cover_the_benchmark_monitoring_section() -> None:
+    names = {c.name for c in CIS_CONTROLS}
+    assert {
+        "RootAccountUsage", "UnauthorizedApiCalls", "ConsoleSignInWithoutMfa",
+        "IamPolicyChanges", "CloudTrailChanges", "ConfigChanges",
+        "KmsKeyDisabledOrScheduledForDeletion", "S3BucketPolicyChanges",
+        "SecurityGroupChanges", "NetworkAclChanges", "RouteTableChanges", "VpcChanges",
+        "NetworkGatewayChanges",
+    } <= names
+    assert len({c.control for c in CIS_CONTROLS}) == len(CIS_CONTROLS) == 15
+
+
+@pytest.mark.parametrize("control", CIS_CONTROLS, ids=lambda c: c.name)
+def test_metric_filter_and_alarm_per_control(services: Template, control: object) -> None:
+    from innovate_infra.accounts.cis_alarms import CisControl
+
+    assert isinstance(control, CisControl)
+    services.has_resource_properties(
+        "AWS::Logs::MetricFilter",
+        {
+            "FilterPattern": control.pattern,
+            "MetricTransformations": [
+                {"MetricName": control.name, "MetricNamespace": METRIC_NAMESPACE,
+                 "MetricValue": "1"}
+            ],
+        },
+    )
+    services.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmDescription": f"CIS {control.control}: {control.description}",
+            "MetricName": control.name,
+            "Namespace": METRIC_NAMESPACE,
+            "Statistic": "Sum",
+            "Period": 300,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": Match.string_like_regexp("CisAlarmsTopic")}],
+        },
+    )
+
+
+def test_filters_watch_the_trail_log_group(services: Template) -> None:
+    filters = services.find_resources("AWS::Logs::MetricFilter")
+    assert len(filters) == len(CIS_CONTROLS)
+    groups = {str(f["Properties"]["LogGroupName"]) for f in filters.values()}
+    assert len(groups) == 1 and "ImportValue" in groups.pop()
+
+
+def test_root_usage_filter_matches_cis_wording() -> None:
+    root = next(c for c in CIS_CONTROLS if c.name == "RootAccountUsage")
+    assert '$.userIdentity.type = "Root"' in root.pattern
+    assert "$.userIdentity.invokedBy NOT EXISTS" in root.pattern
+    mfa = next(c for c in CIS_CONTROLS if c.name == "ConsoleSignInWithoutMfa")
+    assert '$.additionalEventData.MFAUsed != "Yes"' in mfa.pattern
+
+
+def test_alarm_topic_is_encrypted_and_mails_the_configured_address(
+    services: Template, config: AccountsConfig
+) -> None:
+    topic = next(iter(services.find_resources("AWS::SNS::Topic").values()))
+    assert "Fn::ImportValue" in topic["Properties"]["KmsMasterKeyId"]
+    services.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": config.audit.alarm_email}
+    )
+    services.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {"PolicyDocument": {"Statement": Match.array_with([Match.object_like(
+            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        )])}},
+    )
