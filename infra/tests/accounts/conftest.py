@@ -1,6 +1,8 @@
-"""Shared fixtures: the accounts config and the synthesized stacks, with the cdk-nag
-packs the foundation gate uses (AwsSolutions, NIST 800-53 r5, HIPAA Security)
-registered, so any unacknowledged finding makes synthesis itself fail."""
+"""Shared fixtures: the accounts config and the synthesized stacks, built the way the
+estate builds them: the foundation's app (cdk.json context), its compliance wiring
+(cdk-nag AwsSolutions, NIST 800-53 r5 and HIPAA Security as blocking validation
+plugins) and the accounts' registry of acknowledgments and checkov skips, so any
+unacknowledged finding makes synthesis itself fail."""
 
 from __future__ import annotations
 
@@ -11,10 +13,16 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
+from innovate_infra.accounts.compliance import ACCOUNTS_ACKNOWLEDGMENTS, ACCOUNTS_CHECKOV_SKIPS
 from innovate_infra.accounts.config import AccountsConfig, load_accounts_config
 from innovate_infra.accounts.stacks import AccountStacks, build_account_stacks
+from innovate_infra.compliance.checks import (
+    ApplyCheckovSkips,
+    ApplyNagAcknowledgments,
+    enable_compliance,
+)
+from innovate_infra.estate import create_app
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -37,13 +45,19 @@ def with_security_lake(config: AccountsConfig, enabled: bool) -> AccountsConfig:
     return config.model_copy(update={"security_lake": lake})
 
 
+def apply_accounts_compliance(app: cdk.App) -> None:
+    """The estate's gates plus the accounts registry (a no-op duplicate once the estate's
+    registry includes it: acknowledging twice and writing the same skips are idempotent)."""
+    enable_compliance(app)
+    cdk.Aspects.of(app).add(ApplyNagAcknowledgments(ACCOUNTS_ACKNOWLEDGMENTS))
+    cdk.Aspects.of(app).add(ApplyCheckovSkips(ACCOUNTS_CHECKOV_SKIPS))
+
+
 def synthesize(config: AccountsConfig, outdir: Path) -> Synthesized:
-    app = cdk.App(outdir=str(outdir))
+    app = create_app(outdir=outdir)
     stacks = build_account_stacks(app, config)
-    cdk.Validations.of(app).add_plugins(
-        AwsSolutionsChecks(), NIST80053R5Checks(), HIPAASecurityChecks()
-    )
-    app.synth()
+    apply_accounts_compliance(app)
+    app.synth(validate_on_synthesis=True)
     return Synthesized(config=config, stacks=stacks, outdir=outdir)
 
 

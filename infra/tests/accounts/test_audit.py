@@ -12,6 +12,11 @@ from innovate_infra.accounts.naming import log_archive_key_alias_arn, log_bucket
 from .conftest import Synthesized
 
 
+def cross_stack(value: object) -> bool:
+    """A reference to another stack's output (export or the newer Fn::GetStackOutput)."""
+    return isinstance(value, dict) and bool({"Fn::ImportValue", "Fn::GetStackOutput"} & set(value))
+
+
 @pytest.fixture(scope="module")
 def services(synth: Synthesized) -> Template:
     return synth.template(synth.stacks.security_services)
@@ -33,7 +38,7 @@ def test_organization_trail(services: Template, config: AccountsConfig) -> None:
     assert props["IsLogging"] is True
     assert props["S3BucketName"] == log_bucket_name(config, "cloudtrail")
     assert props["KMSKeyId"] == log_archive_key_alias_arn(config)
-    assert props["CloudWatchLogsLogGroupArn"]["Fn::ImportValue"]
+    assert cross_stack(props["CloudWatchLogsLogGroupArn"])
     assert props["CloudWatchLogsRoleArn"]["Fn::GetAtt"][1] == "Arn"
 
 
@@ -68,24 +73,23 @@ def test_trail_log_group_is_encrypted_and_retained(data: Template, config: Accou
     assert key["Properties"]["EnableKeyRotation"] is True
 
 
-def test_delivery_role_can_only_write_the_trail_log_group(
-    services: Template, config: AccountsConfig
-) -> None:
-    services.has_resource_properties(
-        "AWS::IAM::Policy",
-        {
-            "PolicyDocument": {
-                "Statement": [
-                    {
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Effect": "Allow",
-                        "Resource": f"arn:aws:logs:{config.organization.home_region}:"
-                        f"{config.organization.management_account_id}:log-group:"
-                        "/innovate/cloudtrail/innovate-organization-trail:log-stream:*",
-                    }
-                ]
-            }
-        },
+def joined(value: object) -> str:
+    """Render an Fn::Join of literals and pseudo-parameter Refs as text."""
+    assert isinstance(value, dict) and "Fn::Join" in value
+    separator, parts = value["Fn::Join"]
+    return separator.join(p if isinstance(p, str) else "${" + p["Ref"] + "}" for p in parts)
+
+
+def test_delivery_role_can_only_write_the_trail_log_group(services: Template) -> None:
+    policies = services.find_resources("AWS::IAM::Policy")
+    trail_policy = next(
+        p for lid, p in policies.items() if lid.startswith("OrganizationTrailCloudWatchLogsRole")
+    )
+    [statement] = trail_policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert joined(statement["Resource"]) == (
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+        "/innovate/cloudtrail/innovate-organization-trail:log-stream:*"
     )
 
 
@@ -135,8 +139,8 @@ def test_metric_filter_and_alarm_per_control(services: Template, control: object
 def test_filters_watch_the_trail_log_group(services: Template) -> None:
     filters = services.find_resources("AWS::Logs::MetricFilter")
     assert len(filters) == len(CIS_CONTROLS)
-    groups = {str(f["Properties"]["LogGroupName"]) for f in filters.values()}
-    assert len(groups) == 1 and "ImportValue" in groups.pop()
+    groups = [f["Properties"]["LogGroupName"] for f in filters.values()]
+    assert all(cross_stack(g) and g == groups[0] for g in groups)
 
 
 def test_root_usage_filter_matches_cis_wording() -> None:
@@ -151,7 +155,7 @@ def test_alarm_topic_is_encrypted_and_mails_the_configured_address(
     services: Template, config: AccountsConfig
 ) -> None:
     topic = next(iter(services.find_resources("AWS::SNS::Topic").values()))
-    assert "Fn::ImportValue" in topic["Properties"]["KmsMasterKeyId"]
+    assert cross_stack(topic["Properties"]["KmsMasterKeyId"])
     services.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": config.audit.alarm_email}
     )

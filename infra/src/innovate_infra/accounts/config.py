@@ -1,7 +1,15 @@
 """Typed configuration for the management and security/logs accounts.
 
-Loaded from ``infra/config/accounts/accounts.yaml`` and validated with pydantic:
-a bad value fails at load time with the file, the field and the reason.
+``infra/config/accounts/accounts.yaml`` holds only what is new for these accounts
+(organization and root ids, OUs, account placement, guardrail attachments,
+Identity Center, log archive, audit, detection, Security Lake). Everything the
+estate already models is taken from ``infra/config/organization.yaml`` (the
+foundation's ``OrganizationConfig``) and injected before validation: account
+ids and e-mails, home and allowed regions, and the tag standard. Setting one of
+those here is an error, so there is one source of truth.
+
+Validated with pydantic: a bad value fails at load time with the file, the field
+and the reason.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from pydantic import (
 
 from innovate_infra.accounts.permission_sets import PERMISSION_SETS
 from innovate_infra.accounts.policies import POLICY_ROOT, available_policies
+from innovate_infra.config import OrganizationConfig, load_estate
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[3] / "config" / "accounts" / "accounts.yaml"
 
@@ -305,6 +314,57 @@ class AccountsConfig(_Model):
         )
 
 
+# accounts.yaml member key -> organization.yaml account key.
+_ORG_ACCOUNT_KEYS = {"security": "security_logs", "development": "development",
+                     "production": "production"}
+
+
+def _inject(data: dict[str, Any], organization: OrganizationConfig, path: Path) -> dict[str, Any]:
+    """Copy the estate-wide values from organization.yaml into the accounts data."""
+    conflicts: list[str] = []
+
+    def put(section: Any, key: str, value: Any, where: str) -> None:
+        if not isinstance(section, dict):
+            return
+        if key in section:
+            conflicts.append(
+                f"{path}: {where}.{key}: set in organization.yaml (single source of truth); "
+                "remove it here"
+            )
+        section[key] = value
+
+    org = data.get("organization")
+    put(org, "management_account_id", organization.accounts.management.id, "organization")
+    put(org, "home_region", organization.home_region, "organization")
+    accounts = data.get("accounts")
+    if isinstance(accounts, dict):
+        for key, org_key in _ORG_ACCOUNT_KEYS.items():
+            source = getattr(organization.accounts, org_key)
+            put(accounts.get(key), "account_id", source.id, f"accounts.{key}")
+            put(accounts.get(key), "email", source.email, f"accounts.{key}")
+    guardrails = data.get("guardrails")
+    if isinstance(guardrails, dict):
+        put(guardrails, "allowed_regions", list(organization.allowed_regions), "guardrails")
+        enforced_for = guardrails.pop("tag_policy_enforced_for", None)
+        standard = organization.tag_standard
+        put(
+            guardrails,
+            "tagging",
+            {
+                "project": [organization.project],
+                "environment": list(standard.environments),
+                "owner": [organization.owner],
+                "cost_center": [organization.cost_center],
+                "data_classification": list(standard.data_classifications),
+                "enforced_for": enforced_for,
+            },
+            "guardrails",
+        )
+    if conflicts:
+        raise ConfigError("\n".join(conflicts))
+    return data
+
+
 def _format_errors(path: Path, exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
@@ -314,17 +374,26 @@ def _format_errors(path: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse_accounts_config(data: Any, path: Path) -> AccountsConfig:
+def parse_accounts_config(
+    data: Any, path: Path, organization: OrganizationConfig
+) -> AccountsConfig:
     """Validate already-parsed YAML; errors name ``path`` and the field."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping")
+    data = _inject(data, organization, path)
     try:
         return AccountsConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(path, exc)) from None
 
 
-def load_accounts_config(path: Path = DEFAULT_CONFIG_PATH) -> AccountsConfig:
+def load_accounts_config(
+    path: Path = DEFAULT_CONFIG_PATH, organization: OrganizationConfig | None = None
+) -> AccountsConfig:
+    """Load ``accounts.yaml``; ``organization`` defaults to the estate's organization.yaml
+    (``<path>/../../organization.yaml``), loaded and validated by the foundation loader."""
+    if organization is None:
+        organization = load_estate(path.resolve().parents[1]).organization
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -333,4 +402,4 @@ def load_accounts_config(path: Path = DEFAULT_CONFIG_PATH) -> AccountsConfig:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    return parse_accounts_config(data, path)
+    return parse_accounts_config(data, path, organization)

@@ -116,10 +116,6 @@ class SecurityDelegations(Construct):
             ],
         )
 
-        self.stacksets_access.skip_unconstrained_write_check(
-            "cloudformation:ActivateOrganizationsAccess and the Organizations calls it makes "
-            "support only Resource '*'; this runs once, from the management account."
-        )
 
         self.delegations: dict[str, Construct] = {}
         for service in ORGANIZATIONS_DELEGATED:
@@ -159,12 +155,6 @@ class SecurityDelegations(Construct):
                 ),
                 org_reads,
             ],
-        )
-        guardduty_delegation = self.delegations["guardduty.amazonaws.com"]
-        assert isinstance(guardduty_delegation, OrganizationApiCall)
-        guardduty_delegation.skip_unconstrained_write_check(
-            "guardduty:EnableOrganizationAdminAccount and the Organizations calls it makes "
-            "support only Resource '*'; the call names the security account explicitly."
         )
         hub_admin = securityhub.CfnDelegatedAdmin(
             self, "Delegate-securityhub", admin_account_id=security

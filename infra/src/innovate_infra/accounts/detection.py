@@ -22,7 +22,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
-from innovate_infra.accounts import nag
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.guardrails import security_automation_role_name
 from innovate_infra.accounts.naming import log_bucket_name
@@ -60,15 +59,6 @@ def config_recorder_role(scope: Construct, config: AccountsConfig) -> iam.Role:
             iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWS_ConfigRole")
         ],
         description="AWS Config recorder: reads resource configuration in this account",
-    )
-    nag.acknowledge(
-        role,
-        [
-            nag.AWS_SOLUTIONS + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AWS_ConfigRole]"
-        ],
-        "AWS_ConfigRole is the AWS-maintained read policy for the Config recorder; AWS extends "
-        "it as Config supports new resource types, which a copied policy would miss.",
     )
     return role
 
@@ -197,22 +187,6 @@ class OrganizationSecurity(Construct):
                 ),
             ],
         )
-        nag.acknowledge(
-            role,
-            [
-                nag.AWS_SOLUTIONS + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
-                "service-role/AWSLambdaBasicExecutionRole]",
-            ],
-            "The custom-resource Lambda writes only its own CloudWatch log stream through "
-            "AWSLambdaBasicExecutionRole; its API rights are the explicit statements beside it.",
-        )
-        nag.acknowledge(
-            self.guardduty_org,
-            [nag.AWS_SOLUTIONS + "IAM5[Resource::*]"],
-            "organizations:Describe/List* actions used by GuardDuty support only Resource '*' "
-            "(no resource-level permissions); the single write action is scoped to this "
-            "account's detector. The statements are inline so they cannot be attached elsewhere.",
-        )
 
         # Security Hub: central configuration applies FSBP + CIS to every account.
         self.aggregator = (
@@ -270,16 +244,6 @@ class OrganizationSecurity(Construct):
                 )
             ],
             description="Lets the AWS Config aggregator read the organization's accounts",
-        )
-        nag.acknowledge(
-            aggregator_role,
-            [
-                nag.AWS_SOLUTIONS
-                + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSConfigRoleForOrganizations]"
-            ],
-            "AWSConfigRoleForOrganizations is the AWS-maintained, read-only Organizations policy "
-            "the Config organization aggregator requires.",
         )
         self.config_aggregator = config_.CfnConfigurationAggregator(
             self,

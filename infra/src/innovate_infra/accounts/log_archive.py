@@ -17,7 +17,6 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
-from innovate_infra.accounts import nag
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.guardrails import break_glass_principal_arns
 from innovate_infra.accounts.naming import (
@@ -98,13 +97,6 @@ class LogArchive(Construct):
             )
         )
 
-        nag.checkov_skip(
-            self.key,
-            "CKV_AWS_33",
-            "The only '*' principal statement is bounded by aws:PrincipalOrgID (this "
-            "organization) and kms:ViaService (S3 in the home region): it lets the organization's "
-            "Firehose delivery roles encrypt objects they write to the archive, nothing else.",
-        )
 
         self.access_logs = s3.Bucket(
             self,
@@ -121,44 +113,12 @@ class LogArchive(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self._deny_deletion(self.access_logs)
-        nag.acknowledge(
-            self.access_logs,
-            [nag.AWS_SOLUTIONS + "S1"] + nag.both_compliance_packs("S3BucketLoggingEnabled"),
-            "This is the server-access-log destination of the log archive; logging it to itself "
-            "would loop. It is versioned, deny-delete and readable only in the security account.",
-        )
-        nag.checkov_skip(
-            self.access_logs,
-            "CKV_AWS_18",
-            "This is the server-access-log destination of the log archive; logging it to itself "
-            "would loop. It is versioned, deny-delete and readable only in the security account.",
-        )
-        nag.acknowledge(
-            self.access_logs,
-            nag.both_compliance_packs("S3DefaultEncryptionKMS"),
-            "S3 server access log delivery supports only SSE-S3 (AES-256) on the destination "
-            "bucket; SSE-KMS would silently drop the access logs.",
-        )
-        nag.acknowledge(
-            self.access_logs,
-            nag.both_compliance_packs("S3BucketReplicationEnabled"),
-            "The platform is single-region by design (seed: single-region VPC). Access logs are "
-            "versioned and deny-delete; cross-region replication of the archive is a recorded "
-            "follow-up in docs/accounts.md.",
-        )
 
         self.buckets: dict[LogPurpose, s3.Bucket] = {}
         for purpose in ("cloudtrail", "flowlogs", "waf-api", "config"):
             self.buckets[purpose] = self._archive_bucket(purpose, kms_encrypted=True)
         # Elastic Load Balancing access logs support only SSE-S3 on the destination bucket.
         self.buckets["alb"] = self._archive_bucket("alb", kms_encrypted=False)
-        nag.acknowledge(
-            self.buckets["alb"],
-            nag.both_compliance_packs("S3DefaultEncryptionKMS"),
-            "Elastic Load Balancing access log delivery supports only SSE-S3 (AES-256) on the "
-            "destination bucket; the bucket is still encrypted at rest, Object-Locked and "
-            "deny-delete.",
-        )
 
         self._cloudtrail_policy(self.buckets["cloudtrail"], trail_arn)
         self._log_delivery_policy(self.buckets["flowlogs"])
@@ -221,13 +181,6 @@ class LogArchive(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self._deny_deletion(bucket)
-        nag.acknowledge(
-            bucket,
-            nag.both_compliance_packs("S3BucketReplicationEnabled"),
-            "The platform is single-region by design (seed: single-region VPC). Archived logs are "
-            "protected by versioning, Object Lock and a deny-delete policy; cross-region "
-            "replication is a recorded follow-up in docs/accounts.md.",
-        )
         return bucket
 
     def _deny_deletion(self, bucket: s3.Bucket) -> None:
@@ -287,7 +240,8 @@ class LogArchive(Construct):
                 sid="LogDeliveryWrite",
                 principals=[delivery],
                 actions=["s3:PutObject"],
-                resources=[bucket.arn_for_objects("AWSLogs/*")],
+                # Delivery writes <optional prefix>/AWSLogs/<account>/...
+                resources=[bucket.arn_for_objects("AWSLogs/*"), bucket.arn_for_objects("*/AWSLogs/*")],
                 conditions=org_only,
             )
         )

@@ -11,14 +11,13 @@ for a key in another account).
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from innovate_infra.accounts import nag
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.guardrails import security_automation_role_name
 from innovate_infra.accounts.naming import (
@@ -108,27 +107,13 @@ class OrganizationTrail(Construct):
         )
         # The log group's GetAtt Arn ends in ":*"; the streams' ARN is built from its name.
         streams = (
-            f"arn:aws:logs:{config.organization.home_region}:"
-            f"{config.organization.management_account_id}:log-group:{TRAIL_LOG_GROUP_NAME}"
-            ":log-stream:*"
+            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:"
+            f"{TRAIL_LOG_GROUP_NAME}:log-stream:*"
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[streams]
             )
-        )
-        nag.acknowledge(
-            self.role,
-            [nag.AWS_SOLUTIONS + f"IAM5[Resource::{streams}]"],
-            "An organization trail writes one log stream per account and region, named by "
-            "CloudTrail at run time; the grant is limited to streams of this one log group.",
-        )
-        nag.acknowledge(
-            self.role,
-            nag.both_compliance_packs("IAMNoInlinePolicy"),
-            "The CloudTrail delivery role's only permission is this inline statement scoped to "
-            "one log group; a separate managed policy would add an attachable artefact "
-            "without narrowing access.",
         )
         prefixes = config.audit.sensitive_data_bucket_prefixes
         self.trail = cloudtrail.CfnTrail(

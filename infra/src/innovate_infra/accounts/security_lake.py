@@ -15,7 +15,6 @@ from aws_cdk import aws_lakeformation as lakeformation
 from aws_cdk import aws_securitylake as securitylake
 from constructs import Construct
 
-from innovate_infra.accounts import nag
 from innovate_infra.accounts.config import AccountsConfig
 
 SOURCE_VERSION = "2.0"
@@ -56,16 +55,6 @@ class SecurityLakeDataLake(Construct):
                 )
             ],
             description="Security Lake partitions and Glue catalog updates",
-        )
-        nag.acknowledge(
-            self.meta_store_role,
-            [
-                nag.AWS_SOLUTIONS
-                + "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AmazonSecurityLakeMetastoreManager]"
-            ],
-            "Security Lake requires its meta-store manager role to carry the AWS-maintained "
-            "AmazonSecurityLakeMetastoreManager policy; AWS updates it with the service.",
         )
 
         self.key = kms.Key(

@@ -23,14 +23,12 @@ from dataclasses import dataclass
 from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
-from innovate_infra.accounts import nag
 from innovate_infra.accounts.cis_alarms import CisAlarms
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.delegations import SecurityDelegations
 from innovate_infra.accounts.detection import DetectionBaseline, OrganizationSecurity
 from innovate_infra.accounts.identity_center import IdentityCenterAccess
 from innovate_infra.accounts.log_archive import LogArchive
-from innovate_infra.accounts.org_api import acknowledge_provider
 from innovate_infra.accounts.org_trail import AuditLogStore, OrganizationTrail
 from innovate_infra.accounts.organization import GuardrailPolicies, OrganizationStructure
 from innovate_infra.accounts.security_lake import SecurityLakeDataLake
@@ -38,12 +36,20 @@ from innovate_infra.accounts.security_lake import SecurityLakeDataLake
 STACK_PREFIX = "Innovate"
 
 
-def stack_tags(config: AccountsConfig, owner: str, classification: str) -> dict[str, str]:
+SHARED_ENVIRONMENT = "shared"
+
+
+def stack_tags(config: AccountsConfig, classification: str) -> dict[str, str]:
     """The tagging standard's keys for a shared (account-level) stack."""
+    tagging = config.guardrails.tagging
+    if SHARED_ENVIRONMENT not in tagging.environment:
+        raise ValueError(f"tag_standard.environments must include {SHARED_ENVIRONMENT!r}")
+    if classification not in tagging.data_classification:
+        raise ValueError(f"{classification!r} is not in tag_standard.data_classifications")
     return {
-        "Project": config.guardrails.tagging.project[0],
-        "Environment": "shared",
-        "Owner": owner,
+        "Project": tagging.project[0],
+        "Environment": SHARED_ENVIRONMENT,
+        "Owner": tagging.owner[0],
         "CostCenter": config.guardrails.tagging.cost_center[0],
         "DataClassification": classification,
     }
@@ -58,7 +64,6 @@ class _AccountStack(Stack):
         config: AccountsConfig,
         account: str,
         description: str,
-        owner: str,
         classification: str,
     ) -> None:
         super().__init__(
@@ -68,7 +73,7 @@ class _AccountStack(Stack):
             description=description,
             termination_protection=True,
         )
-        for key, value in stack_tags(config, owner, classification).items():
+        for key, value in stack_tags(config, classification).items():
             Tags.of(self).add(key, value)
 
 
@@ -80,19 +85,11 @@ class ManagementOrganizationStack(_AccountStack):
             config=config,
             account=config.organization.management_account_id,
             description="Organization OUs, member accounts, SCPs, RCPs and tag policies",
-            owner="security",
             classification="internal",
         )
         self.structure = OrganizationStructure(self, "Structure", config=config)
         self.guardrails = GuardrailPolicies(
             self, "Guardrails", config=config, target_ids=self.structure.ou_ids
-        )
-        acknowledge_provider(self)
-        nag.acknowledge(
-            self,
-            [nag.AWS_SOLUTIONS + "IAM5[Resource::*]"],
-            "organizations:DescribeOrganization and ListRoots, used before enabling policy "
-            "types, support only Resource '*'; the write action is scoped to this root's ARN.",
         )
 
 
@@ -104,7 +101,6 @@ class ManagementIdentityStack(_AccountStack):
             config=config,
             account=config.organization.management_account_id,
             description="IAM Identity Center permission sets and group assignments",
-            owner="security",
             classification="internal",
         )
         self.access = IdentityCenterAccess(self, "IdentityCenter", config=config)
@@ -118,7 +114,6 @@ class SecurityLogArchiveStack(_AccountStack):
             config=config,
             account=config.security_account_id,
             description="Organization log archive: KMS key and Object-Locked log buckets",
-            owner="security",
             classification="restricted",
         )
         # Grant S3 server-access-log delivery by bucket policy, not the legacy
@@ -135,7 +130,6 @@ class SecurityDetectionStack(_AccountStack):
             config=config,
             account=config.security_account_id,
             description="Security account's own GuardDuty detector, Security Hub and Config",
-            owner="security",
             classification="internal",
         )
         self.baseline = DetectionBaseline(self, "Baseline", config=config)
@@ -149,7 +143,6 @@ class ManagementAuditDataStack(_AccountStack):
             config=config,
             account=config.organization.management_account_id,
             description="Organization trail log group and audit KMS key (stateful)",
-            owner="security",
             classification="restricted",
         )
         self.store = AuditLogStore(self, "AuditLogStore", config=config)
@@ -172,7 +165,6 @@ class ManagementSecurityServicesStack(_AccountStack):
             account=config.organization.management_account_id,
             description="Organization trail, CIS alarms, trusted access and delegated "
             "administrators",
-            owner="security",
             classification="internal",
         )
         self.delegations = SecurityDelegations(
@@ -195,15 +187,6 @@ class ManagementSecurityServicesStack(_AccountStack):
             topic_key=audit_data.store.key,
             alarm_email=config.audit.alarm_email,
         )
-        acknowledge_provider(self)
-        nag.acknowledge(
-            self,
-            [nag.AWS_SOLUTIONS + "IAM5[Resource::*]"],
-            "organizations:EnableAWSServiceAccess, the Organizations read actions, "
-            "guardduty:EnableOrganizationAdminAccount, cloudformation:ActivateOrganizationsAccess "
-            "and securitylake:RegisterDataLakeDelegatedAdministrator support only Resource '*'; "
-            "iam:CreateServiceLinkedRole is limited by iam:AWSServiceName.",
-        )
 
 
 class SecurityOrganizationStack(_AccountStack):
@@ -222,7 +205,6 @@ class SecurityOrganizationStack(_AccountStack):
             account=config.security_account_id,
             description="Organization-wide GuardDuty, Security Hub, Config aggregator and "
             "Access Analyzer (delegated administrator)",
-            owner="security",
             classification="internal",
         )
         self.security = OrganizationSecurity(
@@ -231,7 +213,6 @@ class SecurityOrganizationStack(_AccountStack):
             config=config,
             detector_id=detection.baseline.detector.ref,
         )
-        acknowledge_provider(self)
 
 
 class SecurityLakeStack(_AccountStack):
@@ -242,7 +223,6 @@ class SecurityLakeStack(_AccountStack):
             config=config,
             account=config.security_account_id,
             description="Amazon Security Lake data lake, sources and Athena subscriber",
-            owner="security",
             classification="restricted",
         )
         self.lake = SecurityLakeDataLake(self, "SecurityLake", config=config)

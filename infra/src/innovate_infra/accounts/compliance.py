@@ -1,0 +1,255 @@
+"""cdk-nag acknowledgments and checkov skips for the management and security/logs
+stacks, with their reasons, in the estate's registry format.
+
+They are data, like the foundation's ``compliance/acknowledgments.py`` and
+``compliance/checkov_skips.py``, and are applied by the same aspects; the gates
+accept only reasons declared in a registry. Keep the list short: fix the
+resource whenever the rule can be met.
+"""
+
+from __future__ import annotations
+
+from innovate_infra.compliance.acknowledgments import NagAcknowledgment
+from innovate_infra.compliance.checkov_skips import CheckovSkip
+from innovate_infra.compliance.matching import ResourceMatcher
+
+AWS = "AwsSolutions::AwsSolutions-"
+NIST = "NIST.800.53.R5::NIST.800.53.R5-"
+HIPAA = "HIPAA.Security::HIPAA.Security-"
+MANAGED = "Policy::arn:<AWS::Partition>:iam::aws:policy/"
+
+# Construct id of the singleton provider function AwsCustomResource adds to a stack.
+PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+def _both(rule: str) -> tuple[str, str]:
+    return (NIST + rule, HIPAA + rule)
+
+
+PROVIDER_FUNCTION = ResourceMatcher(
+    cfn_type="AWS::Lambda::Function",
+    path_pattern=rf"^Innovate-(Management|Security)-[A-Za-z]+/{PROVIDER_ID}/Resource$",
+    description="CDK AwsCustomResource provider Lambda of the accounts stacks",
+)
+PROVIDER_ROLE = ResourceMatcher(
+    cfn_type="AWS::IAM::Role",
+    path_pattern=rf"^Innovate-(Management|Security)-[A-Za-z]+/{PROVIDER_ID}/ServiceRole/Resource$",
+    description="execution role of the AwsCustomResource provider Lambda",
+)
+PROVIDER_LOG_GROUP = ResourceMatcher(
+    cfn_type="AWS::Logs::LogGroup",
+    path_pattern=rf"^Innovate-(Management|Security)-[A-Za-z]+/{PROVIDER_ID}/LogGroup/Resource$",
+    description="log group of the AwsCustomResource provider Lambda",
+)
+CALL_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    path_pattern=r"^Innovate-(Management|Security)-[A-Za-z]+/.+/Call/CustomResourcePolicy/Resource$",
+    description="least-privilege statements of one organization API call (AwsCustomResource)",
+)
+UNSCOPED_WRITE_CALL_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    path_pattern=(
+        r"^Innovate-Management-SecurityServices/Delegations/(Trust-stacksets|Delegate-guardduty)"
+        r"/Call/CustomResourcePolicy/Resource$"
+    ),
+    description="policies of the StackSets trusted-access and GuardDuty delegation calls",
+)
+GUARDDUTY_ORG_ROLE = ResourceMatcher(
+    cfn_type="AWS::IAM::Role",
+    path_pattern=r"^Innovate-Security-Organization/.+/GuardDutyOrgConfigRole/Resource$",
+    description="role of the GuardDuty organization-configuration call",
+)
+ACCESS_LOG_BUCKET = ResourceMatcher(
+    cfn_type="AWS::S3::Bucket",
+    path_pattern=r"^Innovate-Security-LogArchive/LogArchive/AccessLogs/Resource$",
+    description="server-access-log bucket of the log archive",
+)
+ARCHIVE_BUCKETS = ResourceMatcher(
+    cfn_type="AWS::S3::Bucket",
+    path_pattern=r"^Innovate-Security-LogArchive/LogArchive/(Cloudtrail|Flowlogs|Alb|WafApi|Config)/Resource$",
+    description="Object-Locked log archive buckets",
+)
+ALB_BUCKET = ResourceMatcher(
+    cfn_type="AWS::S3::Bucket",
+    path_pattern=r"^Innovate-Security-LogArchive/LogArchive/Alb/Resource$",
+    description="load balancer access-log archive bucket",
+)
+ARCHIVE_KEY = ResourceMatcher(
+    cfn_type="AWS::KMS::Key",
+    path_pattern=r"^Innovate-Security-LogArchive/LogArchive/Key/Resource$",
+    description="log archive KMS key",
+)
+TRAIL_ROLE_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    path_pattern=(
+        r"^Innovate-Management-SecurityServices/OrganizationTrail/CloudWatchLogsRole"
+        r"/DefaultPolicy/Resource$"
+    ),
+    description="organization trail's CloudWatch Logs delivery policy",
+)
+CONFIG_ROLES = ResourceMatcher(
+    cfn_type="AWS::IAM::Role",
+    path_pattern=r"^Innovate-Security-(Detection|Organization)/.+/Config(Recorder|Aggregator)Role/Resource$",
+    description="AWS Config recorder and organization aggregator roles",
+)
+META_STORE_ROLE = ResourceMatcher(
+    cfn_type="AWS::IAM::Role",
+    path_pattern=r"^Innovate-Security-SecurityLake/SecurityLake/MetaStoreManagerRole/Resource$",
+    description="Security Lake meta-store manager role",
+)
+
+TRAIL_LOG_STREAMS = (
+    "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
+    "/innovate/cloudtrail/innovate-organization-trail:log-stream:*"
+)
+
+_PROVIDER = (
+    "CDK's AwsCustomResource provider (shipped inside aws-cdk-lib) makes one-time AWS "
+    "Organizations, GuardDuty, Security Lake and CloudFormation control-plane calls while a "
+    "stack deploys; it holds no data and serves no traffic. "
+)
+_SINGLE_REGION = (
+    "The platform is single-region by design (seed: single-region VPC). Archived logs are "
+    "protected by versioning, Object Lock, a deny-delete bucket policy and the SCPs; "
+    "cross-region replication is a recorded follow-up in docs/accounts.md."
+)
+_ACCESS_LOGS = (
+    "This bucket is the S3 server-access-log destination of the log archive: logging it to "
+    "itself would loop. It is versioned, deny-delete, blocks public access and is readable only "
+    "inside the security/logs account."
+)
+_SSE_S3_ONLY = (
+    "The delivering service supports only SSE-S3 (AES-256) on the destination bucket (S3 server "
+    "access logging; Elastic Load Balancing access logs). The bucket is still encrypted at rest, "
+    "TLS-only, deny-delete and, for the ALB archive, Object-Locked."
+)
+
+ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
+    NagAcknowledgment(
+        rule_ids=(AWS + "L1", *_both("LambdaConcurrency"), *_both("LambdaDLQ"),
+                  *_both("LambdaInsideVPC")),
+        matcher=PROVIDER_FUNCTION,
+        reason=_PROVIDER + "Its runtime is pinned by aws-cdk-lib and upgraded with it; "
+        "CloudFormation invokes it synchronously and rolls back on failure (no DLQ), it needs "
+        "no reserved concurrency, and it calls only public AWS APIs (no VPC data path).",
+    ),
+    NagAcknowledgment(
+        rule_ids=(AWS + "IAM4[" + MANAGED + "service-role/AWSLambdaBasicExecutionRole]",),
+        matcher=PROVIDER_ROLE,
+        reason=_PROVIDER + "AWSLambdaBasicExecutionRole only lets it write its own CloudWatch "
+        "log stream; its API rights are the explicit per-call statements.",
+    ),
+    NagAcknowledgment(
+        rule_ids=_both("CloudWatchLogGroupEncrypted"),
+        matcher=PROVIDER_LOG_GROUP,
+        reason=_PROVIDER + "Its log group holds only the request and response metadata of "
+        "those control-plane calls (no workload or personal data) and is encrypted at rest by "
+        "CloudWatch Logs with service-owned keys; a customer-managed key per account would add "
+        "cost without protecting anything sensitive.",
+    ),
+    NagAcknowledgment(
+        rule_ids=(AWS + "IAM5[Resource::*]", *_both("IAMNoInlinePolicy")),
+        matcher=CALL_POLICY,
+        reason="Each organization API call carries its own statements as an inline policy so the "
+        "grant lives and dies with the call and cannot be attached elsewhere. Resource '*' "
+        "appears only for actions without resource-level permissions "
+        "(organizations:Describe*/List*/EnableAWSServiceAccess, "
+        "guardduty:EnableOrganizationAdminAccount, cloudformation:ActivateOrganizationsAccess, "
+        "securitylake:RegisterDataLakeDelegatedAdministrator) and iam:CreateServiceLinkedRole "
+        "limited by iam:AWSServiceName; scoped actions name the root, account or detector ARN.",
+    ),
+    NagAcknowledgment(
+        rule_ids=(AWS + "IAM4[" + MANAGED + "service-role/AWSLambdaBasicExecutionRole]",),
+        matcher=GUARDDUTY_ORG_ROLE,
+        reason="The GuardDuty organization-configuration call runs in CDK's provider Lambda; "
+        "AWSLambdaBasicExecutionRole only lets it write its own log stream, and its one write "
+        "action is scoped to this account's detector.",
+    ),
+    NagAcknowledgment(
+        rule_ids=(AWS + "S1", *_both("S3BucketLoggingEnabled")),
+        matcher=ACCESS_LOG_BUCKET,
+        reason=_ACCESS_LOGS,
+    ),
+    NagAcknowledgment(
+        rule_ids=_both("S3DefaultEncryptionKMS"),
+        matcher=ACCESS_LOG_BUCKET,
+        reason=_SSE_S3_ONLY,
+    ),
+    NagAcknowledgment(
+        rule_ids=_both("S3DefaultEncryptionKMS"),
+        matcher=ALB_BUCKET,
+        reason=_SSE_S3_ONLY,
+    ),
+    NagAcknowledgment(
+        rule_ids=_both("S3BucketReplicationEnabled"),
+        matcher=ARCHIVE_BUCKETS,
+        reason=_SINGLE_REGION,
+    ),
+    NagAcknowledgment(
+        rule_ids=_both("S3BucketReplicationEnabled"),
+        matcher=ACCESS_LOG_BUCKET,
+        reason=_SINGLE_REGION,
+    ),
+    NagAcknowledgment(
+        rule_ids=(AWS + f"IAM5[Resource::{TRAIL_LOG_STREAMS}]", *_both("IAMNoInlinePolicy")),
+        matcher=TRAIL_ROLE_POLICY,
+        reason="An organization trail writes one log stream per account and region, named by "
+        "CloudTrail at run time; the grant is logs:CreateLogStream/PutLogEvents on the streams "
+        "of this one log group, inline on its dedicated role so it cannot be reused.",
+    ),
+    NagAcknowledgment(
+        rule_ids=(
+            AWS + "IAM4[" + MANAGED + "service-role/AWS_ConfigRole]",
+            AWS + "IAM4[" + MANAGED + "service-role/AWSConfigRoleForOrganizations]",
+        ),
+        matcher=CONFIG_ROLES,
+        reason="AWS_ConfigRole (recorder) and AWSConfigRoleForOrganizations (aggregator) are the "
+        "AWS-maintained read-only policies AWS Config requires; AWS extends them as Config "
+        "supports new resource types, which a copied policy would miss.",
+    ),
+    NagAcknowledgment(
+        rule_ids=(AWS + "IAM4[" + MANAGED + "service-role/AmazonSecurityLakeMetastoreManager]",),
+        matcher=META_STORE_ROLE,
+        reason="Security Lake requires its meta-store manager role to carry the AWS-maintained "
+        "AmazonSecurityLakeMetastoreManager policy, which AWS updates with the service.",
+    ),
+)
+
+ACCOUNTS_CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
+    CheckovSkip(
+        "CKV_AWS_115",
+        PROVIDER_FUNCTION,
+        _PROVIDER + "Reserved concurrency is pointless: CloudFormation invokes it once per change.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_116",
+        PROVIDER_FUNCTION,
+        _PROVIDER + "CloudFormation invokes it synchronously and rolls back on failure; a "
+        "dead-letter queue would never receive an event.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_117",
+        PROVIDER_FUNCTION,
+        _PROVIDER + "It calls only public AWS control-plane APIs; a VPC would add NAT cost "
+        "without reducing exposure.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_111",
+        UNSCOPED_WRITE_CALL_POLICY,
+        "cloudformation:ActivateOrganizationsAccess, guardduty:EnableOrganizationAdminAccount "
+        "and the Organizations calls they make support only Resource '*'; each runs once from "
+        "the management account and names the security account explicitly.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_18",
+        ACCESS_LOG_BUCKET,
+        _ACCESS_LOGS,
+    ),
+    CheckovSkip(
+        "CKV_AWS_33",
+        ARCHIVE_KEY,
+        "The only '*' principal statement is bounded by aws:PrincipalOrgID (this organization) "
+        "and kms:ViaService (S3 in the home region): it lets the organization's Firehose delivery "
+        "roles encrypt the objects they write to the archive, nothing else.",
+    ),
+)
