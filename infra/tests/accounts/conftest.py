@@ -13,7 +13,6 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
-
 from innovate_infra.accounts.compliance import ACCOUNTS_ACKNOWLEDGMENTS, ACCOUNTS_CHECKOV_SKIPS
 from innovate_infra.accounts.config import AccountsConfig, load_accounts_config
 from innovate_infra.accounts.stacks import AccountStacks, build_account_stacks

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk.assertions import Match, Template
-
 from innovate_infra.accounts.cis_alarms import CIS_CONTROLS, METRIC_NAMESPACE
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.naming import log_archive_key_alias_arn, log_bucket_name
@@ -75,7 +74,8 @@ def test_trail_log_group_is_encrypted_and_retained(data: Template, config: Accou
 
 def joined(value: object) -> str:
     """Render an Fn::Join of literals and pseudo-parameter Refs as text."""
-    assert isinstance(value, dict) and "Fn::Join" in value
+    assert isinstance(value, dict)
+    assert "Fn::Join" in value
     separator, parts = value["Fn::Join"]
     return separator.join(p if isinstance(p, str) else "${" + p["Ref"] + "}" for p in parts)
 
@@ -96,10 +96,18 @@ def test_delivery_role_can_only_write_the_trail_log_group(services: Template) ->
 def test_cis_controls_cover_the_benchmark_monitoring_section() -> None:
     names = {c.name for c in CIS_CONTROLS}
     assert {
-        "RootAccountUsage", "UnauthorizedApiCalls", "ConsoleSignInWithoutMfa",
-        "IamPolicyChanges", "CloudTrailChanges", "ConfigChanges",
-        "KmsKeyDisabledOrScheduledForDeletion", "S3BucketPolicyChanges",
-        "SecurityGroupChanges", "NetworkAclChanges", "RouteTableChanges", "VpcChanges",
+        "RootAccountUsage",
+        "UnauthorizedApiCalls",
+        "ConsoleSignInWithoutMfa",
+        "IamPolicyChanges",
+        "CloudTrailChanges",
+        "ConfigChanges",
+        "KmsKeyDisabledOrScheduledForDeletion",
+        "S3BucketPolicyChanges",
+        "SecurityGroupChanges",
+        "NetworkAclChanges",
+        "RouteTableChanges",
+        "VpcChanges",
         "NetworkGatewayChanges",
     } <= names
     assert len({c.control for c in CIS_CONTROLS}) == len(CIS_CONTROLS) == 15
@@ -115,8 +123,11 @@ def test_metric_filter_and_alarm_per_control(services: Template, control: object
         {
             "FilterPattern": control.pattern,
             "MetricTransformations": [
-                {"MetricName": control.name, "MetricNamespace": METRIC_NAMESPACE,
-                 "MetricValue": "1"}
+                {
+                    "MetricName": control.name,
+                    "MetricNamespace": METRIC_NAMESPACE,
+                    "MetricValue": "1",
+                }
             ],
         },
     )
@@ -161,7 +172,18 @@ def test_alarm_topic_is_encrypted_and_mails_the_configured_address(
     )
     services.has_resource_properties(
         "AWS::SNS::TopicPolicy",
-        {"PolicyDocument": {"Statement": Match.array_with([Match.object_like(
-            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-        )])}},
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
     )

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from innovate_infra.accounts.config import (
     DEFAULT_CONFIG_PATH,
     AccountsConfig,
@@ -73,11 +72,17 @@ def test_estate_values_come_from_organization_yaml(
     ],
 )
 def test_estate_values_may_not_be_repeated(
-    tmp_path: Path, raw: dict[str, Any], organization: OrganizationConfig,
-    section: str, key: str, value: Any,
+    tmp_path: Path,
+    raw: dict[str, Any],
+    organization: OrganizationConfig,
+    section: str,
+    key: str,
+    value: Any,
 ) -> None:
     raw[section][key] = value
-    with pytest.raises(ConfigError, match=rf"accounts.yaml: {section}.{key}: set in organization.yaml"):
+    with pytest.raises(
+        ConfigError, match=rf"accounts.yaml: {section}.{key}: set in organization.yaml"
+    ):
         load_variant(tmp_path, raw, organization)
 
 
@@ -95,7 +100,10 @@ def test_session_duration_defaults_and_override(
     raw["identity_center"]["session_durations"] = {"Developer": "PT2H"}
     loaded = load_variant(tmp_path, raw, organization)
     assert loaded.session_duration("Developer") == "PT2H"
-    assert loaded.session_duration("BreakGlassAdmin") == PERMISSION_SETS["BreakGlassAdmin"].session_duration
+    assert (
+        loaded.session_duration("BreakGlassAdmin")
+        == PERMISSION_SETS["BreakGlassAdmin"].session_duration
+    )
 
 
 def mutate(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
@@ -115,41 +123,100 @@ def mutate(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("dotted", "value", "field", "reason"),
     [
-        ("organization.organization_id", "org-1", "organization.organization_id",
-         "should match pattern"),
+        (
+            "organization.organization_id",
+            "org-1",
+            "organization.organization_id",
+            "should match pattern",
+        ),
         ("accounts.production.name", "", "accounts.production.name", "at least 1 character"),
-        ("accounts.production.lifecycle", "adopt", "accounts.production.lifecycle",
-         "Input should be 'create' or 'import'"),
-        ("accounts.development.ou", "Workloads/Sandbox", "(top level)",
-         "'Workloads/Sandbox' is not an organizational unit"),
-        ("organization.organizational_units", ["Security", "Workloads/Prod"],
-         "organization", "needs its parent 'Workloads' listed"),
-        ("guardrails.tag_policy_enforced_for", ["not a type"], "guardrails.tagging.enforced_for.0",
-         "should match pattern"),
-        ("guardrails.attachments", {"scp/does-not-exist": ["root"]}, "(top level)",
-         "'scp/does-not-exist' is not a file under infra/policies"),
-        ("guardrails.attachments", {"scp/prod-guardrails": ["Workloads/Nope"]}, "(top level)",
-         "target 'Workloads/Nope' is neither 'root' nor an organizational unit"),
-        ("identity_center.assignments.3.accounts", ["development", "production"],
-         "identity_center", "'Developer' grants write access and may not be assigned in the "
-         "production account"),
-        ("identity_center.assignments.0.group", "nobody", "identity_center",
-         "'nobody' is not in groups"),
-        ("identity_center.assignments.0.permission_set", "God", "identity_center",
-         "'God' is not one of"),
-        ("identity_center.session_durations", {"Developer": "PT24H"},
-         "identity_center.session_durations.Developer", "should match pattern"),
+        (
+            "accounts.production.lifecycle",
+            "adopt",
+            "accounts.production.lifecycle",
+            "Input should be 'create' or 'import'",
+        ),
+        (
+            "accounts.development.ou",
+            "Workloads/Sandbox",
+            "(top level)",
+            "'Workloads/Sandbox' is not an organizational unit",
+        ),
+        (
+            "organization.organizational_units",
+            ["Security", "Workloads/Prod"],
+            "organization",
+            "needs its parent 'Workloads' listed",
+        ),
+        (
+            "guardrails.tag_policy_enforced_for",
+            ["not a type"],
+            "guardrails.tagging.enforced_for.0",
+            "should match pattern",
+        ),
+        (
+            "guardrails.attachments",
+            {"scp/does-not-exist": ["root"]},
+            "(top level)",
+            "'scp/does-not-exist' is not a file under infra/policies",
+        ),
+        (
+            "guardrails.attachments",
+            {"scp/prod-guardrails": ["Workloads/Nope"]},
+            "(top level)",
+            "target 'Workloads/Nope' is neither 'root' nor an organizational unit",
+        ),
+        (
+            "identity_center.assignments.3.accounts",
+            ["development", "production"],
+            "identity_center",
+            "'Developer' grants write access and may not be assigned in the production account",
+        ),
+        (
+            "identity_center.assignments.0.group",
+            "nobody",
+            "identity_center",
+            "'nobody' is not in groups",
+        ),
+        (
+            "identity_center.assignments.0.permission_set",
+            "God",
+            "identity_center",
+            "'God' is not one of",
+        ),
+        (
+            "identity_center.session_durations",
+            {"Developer": "PT24H"},
+            "identity_center.session_durations.Developer",
+            "should match pattern",
+        ),
         ("log_archive.glacier_after_days", 10, "log_archive", "lifecycle days must increase"),
         ("log_archive.expire_after_days", 300, "log_archive", "lifecycle days must increase"),
-        ("log_archive.object_lock_mode", "NONE", "log_archive.object_lock_mode",
-         "Input should be 'GOVERNANCE' or 'COMPLIANCE'"),
-        ("audit.cloudwatch_retention_days", 100, "audit",
-         "100 is not a CloudWatch Logs retention period"),
+        (
+            "log_archive.object_lock_mode",
+            "NONE",
+            "log_archive.object_lock_mode",
+            "Input should be 'GOVERNANCE' or 'COMPLIANCE'",
+        ),
+        (
+            "audit.cloudwatch_retention_days",
+            100,
+            "audit",
+            "100 is not a CloudWatch Logs retention period",
+        ),
         ("audit.alarm_email", "not-an-email", "audit.alarm_email", "should match pattern"),
-        ("security_lake.sources", ["CLOUD_TRAIL_MGMT", "SYSLOG"], "security_lake.sources.1",
-         "Input should be"),
-        ("security_lake.transition_to_glacier_after_days", 400, "security_lake",
-         "must be below retention_days"),
+        (
+            "security_lake.sources",
+            ["CLOUD_TRAIL_MGMT", "SYSLOG"],
+            "security_lake.sources.1",
+            "Input should be",
+        ),
+        (
+            "security_lake.transition_to_glacier_after_days",
+            400,
+            "security_lake",
+            "must be below retention_days",
+        ),
         ("detection.unknown_switch", True, "detection.unknown_switch", "Extra inputs"),
     ],
 )
@@ -180,11 +247,11 @@ def test_missing_member_account(
 
 
 def test_missing_file_and_bad_yaml(tmp_path: Path, organization: OrganizationConfig) -> None:
-    with pytest.raises(ConfigError, match="nope.yaml: file not found"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: file not found"):
         load_accounts_config(tmp_path / "nope.yaml", organization)
     bad = tmp_path / "bad.yaml"
     bad.write_text("organization: [unclosed", encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad.yaml: invalid YAML"):
+    with pytest.raises(ConfigError, match=r"bad\.yaml: invalid YAML"):
         load_accounts_config(bad, organization)
     scalar = tmp_path / "scalar.yaml"
     scalar.write_text("just a string", encoding="utf-8")

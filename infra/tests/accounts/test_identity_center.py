@@ -19,11 +19,17 @@ def permission_sets(synth: Synthesized) -> dict[str, dict[str, Any]]:
 
 def test_the_five_permission_sets_exist(synth: Synthesized) -> None:
     assert set(permission_sets(synth)) == {
-        "BreakGlassAdmin", "PlatformEngineer", "Developer", "ReadOnly", "SecurityAuditor"
+        "BreakGlassAdmin",
+        "PlatformEngineer",
+        "Developer",
+        "ReadOnly",
+        "SecurityAuditor",
     }
 
 
-def test_session_durations_policies_and_instance(synth: Synthesized, config: AccountsConfig) -> None:
+def test_session_durations_policies_and_instance(
+    synth: Synthesized, config: AccountsConfig
+) -> None:
     params = policy_parameters(config)
     for name, (_, props) in permission_sets(synth).items():
         spec = PERMISSION_SETS[name]
@@ -48,8 +54,10 @@ def assignments(synth: Synthesized, config: AccountsConfig) -> set[tuple[str, st
     template = synth.template(synth.stacks.identity)
     set_by_logical = {lid: name for name, (lid, _) in permission_sets(synth).items()}
     group_by_id = {gid: name for name, gid in config.identity_center.groups.items()}
-    account_by_id = {config.account_id(k): k for k in  # type: ignore[arg-type]
-                     ("management", "security", "development", "production")}
+    account_by_id = {
+        config.account_id(k): k
+        for k in ("management", "security", "development", "production")  # type: ignore[arg-type]
+    }
     found = set()
     for resource in template.find_resources("AWS::SSO::Assignment").values():
         props = resource["Properties"]
@@ -57,8 +65,11 @@ def assignments(synth: Synthesized, config: AccountsConfig) -> set[tuple[str, st
         assert props["TargetType"] == "AWS_ACCOUNT"
         set_logical = props["PermissionSetArn"]["Fn::GetAtt"][0]
         found.add(
-            (group_by_id[props["PrincipalId"]], set_by_logical[set_logical],
-             account_by_id[props["TargetId"]])
+            (
+                group_by_id[props["PrincipalId"]],
+                set_by_logical[set_logical],
+                account_by_id[props["TargetId"]],
+            )
         )
     return found
 
@@ -97,6 +108,11 @@ def test_read_only_cannot_read_data_or_secrets(config: AccountsConfig) -> None:
     doc = render_policy("permission-sets/read-only", policy_parameters(config)).document
     deny = doc["Statement"][0]
     assert deny["Effect"] == "Deny"
-    for action in ("s3:GetObject", "secretsmanager:GetSecretValue", "kms:Decrypt",
-                   "ssm:GetParameter", "dynamodb:GetItem"):
+    for action in (
+        "s3:GetObject",
+        "secretsmanager:GetSecretValue",
+        "kms:Decrypt",
+        "ssm:GetParameter",
+        "dynamodb:GetItem",
+    ):
         assert action in deny["Action"]

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
-
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.log_archive import DELETION_ACTIONS
 from innovate_infra.accounts.naming import LOG_ARCHIVE_KEY_ALIAS, log_bucket_name
@@ -47,8 +46,10 @@ def test_one_bucket_per_log_family_plus_access_logs(
     assert log_bucket_name(config, "waf-api").startswith("aws-waf-logs-")
 
 
-@pytest.mark.parametrize("purpose", ARCHIVES)
-def test_archive_bucket_protection(template: Template, config: AccountsConfig, purpose: str) -> None:
+@pytest.mark.parametrize("purpose", list(ARCHIVES))
+def test_archive_bucket_protection(
+    template: Template, config: AccountsConfig, purpose: str
+) -> None:
     _, bucket = buckets(template)[log_bucket_name(config, purpose)]
     props = bucket["Properties"]
     la = config.log_archive
@@ -60,8 +61,10 @@ def test_archive_bucket_protection(template: Template, config: AccountsConfig, p
         "Rule": {"DefaultRetention": {"Mode": la.object_lock_mode, "Days": la.object_lock_days}},
     }
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
     }
     rule = props["LifecycleConfiguration"]["Rules"][0]
     assert rule["Transitions"] == [
@@ -77,7 +80,7 @@ def test_archive_bucket_protection(template: Template, config: AccountsConfig, p
     }
 
 
-@pytest.mark.parametrize("purpose", ("cloudtrail", "flowlogs", "waf-api", "config"))
+@pytest.mark.parametrize("purpose", ["cloudtrail", "flowlogs", "waf-api", "config"])
 def test_kms_encrypted_archives(template: Template, config: AccountsConfig, purpose: str) -> None:
     _, bucket = buckets(template)[log_bucket_name(config, purpose)]
     encryption = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
@@ -97,14 +100,18 @@ def test_alb_and_access_log_buckets_use_the_only_encryption_their_delivery_suppo
         assert encryption[0]["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
 
 
-@pytest.mark.parametrize("purpose", (*ARCHIVES, "access-logs"))
+@pytest.mark.parametrize("purpose", [*ARCHIVES, "access-logs"])
 def test_every_bucket_denies_non_tls_and_deletion(
     template: Template, config: AccountsConfig, purpose: str
 ) -> None:
     logical, _ = buckets(template)[log_bucket_name(config, purpose)]
     statements = bucket_policy(template, logical)
-    tls = [s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
-    assert tls and tls[0]["Effect"] == "Deny" and tls[0]["Action"] == "s3:*"
+    tls = [
+        s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert len(tls) == 1
+    assert tls[0]["Effect"] == "Deny"
+    assert tls[0]["Action"] == "s3:*"
     deletion = sid(statements, "DenyDeletionExceptBreakGlass")
     assert deletion["Effect"] == "Deny"
     assert deletion["Principal"] == {"AWS": "*"}
@@ -133,7 +140,7 @@ def test_cloudtrail_delivery_only_from_the_organization_trail(
     }
 
 
-@pytest.mark.parametrize("purpose", ("flowlogs", "waf-api"))
+@pytest.mark.parametrize("purpose", ["flowlogs", "waf-api"])
 def test_log_delivery_service_only_for_the_organization(
     template: Template, config: AccountsConfig, purpose: str
 ) -> None:
@@ -158,7 +165,9 @@ def test_firehose_writers_are_confined_to_the_organization_and_their_prefix(
     assert statement["Resource"]["Fn::Join"][1][1] == "/firehose/${aws:PrincipalAccount}/*"
 
 
-def test_config_delivery_only_for_the_organization(template: Template, config: AccountsConfig) -> None:
+def test_config_delivery_only_for_the_organization(
+    template: Template, config: AccountsConfig
+) -> None:
     logical, _ = buckets(template)[log_bucket_name(config, "config")]
     statement = sid(bucket_policy(template, logical), "ConfigWrite")
     assert statement["Principal"] == {"Service": "config.amazonaws.com"}
@@ -176,7 +185,10 @@ def test_load_balancer_delivery_limited_to_workload_account_prefixes(
     dev = config.accounts["development"].account_id
     prod = config.accounts["production"].account_id
     assert suffixes == {
-        f"/AWSLogs/{dev}/*", f"/*/AWSLogs/{dev}/*", f"/AWSLogs/{prod}/*", f"/*/AWSLogs/{prod}/*"
+        f"/AWSLogs/{dev}/*",
+        f"/*/AWSLogs/{dev}/*",
+        f"/AWSLogs/{prod}/*",
+        f"/*/AWSLogs/{prod}/*",
     }
 
 

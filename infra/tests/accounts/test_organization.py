@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk.assertions import Match, Template
-
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.guardrails import policy_parameters
 from innovate_infra.accounts.policies import render_policy
@@ -43,7 +42,8 @@ def test_ous_form_the_configured_tree(synth: Synthesized, config: AccountsConfig
     paths = ou_logical_ids(template)
     assert set(paths) == set(config.organization.organizational_units)
     root_children = [
-        ou for ou in resources(template, "AWS::Organizations::OrganizationalUnit").values()
+        ou
+        for ou in resources(template, "AWS::Organizations::OrganizationalUnit").values()
         if ou["Properties"]["ParentId"] == config.organization.root_id
     ]
     assert {ou["Properties"]["Name"] for ou in root_children} == {"Security", "Workloads"}
@@ -92,8 +92,11 @@ def test_policy_types_and_content_match_the_reviewed_documents(
 ) -> None:
     template = synth.template(synth.stacks.organization)
     params = policy_parameters(config)
-    expected_type = {"scp": "SERVICE_CONTROL_POLICY", "rcp": "RESOURCE_CONTROL_POLICY",
-                     "tag": "TAG_POLICY"}
+    expected_type = {
+        "scp": "SERVICE_CONTROL_POLICY",
+        "rcp": "RESOURCE_CONTROL_POLICY",
+        "tag": "TAG_POLICY",
+    }
     policies = resources(template, "AWS::Organizations::Policy")
     assert len(policies) == len(config.guardrails.attachments)
     for policy in policies.values():
@@ -123,7 +126,9 @@ def test_policy_types_are_enabled_before_attachment(
         assert type_call in policy["DependsOn"]
 
 
-def test_enable_policy_type_is_scoped_to_the_root(synth: Synthesized, config: AccountsConfig) -> None:
+def test_enable_policy_type_is_scoped_to_the_root(
+    synth: Synthesized, config: AccountsConfig
+) -> None:
     template = synth.template(synth.stacks.organization)
     org = config.organization
     template.has_resource_properties(

@@ -7,8 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from parliament import analyze_policy_string
-
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.guardrails import policy_parameters
 from innovate_infra.accounts.policies import (
@@ -23,6 +21,7 @@ from innovate_infra.accounts.policies import (
     render,
     render_policy,
 )
+from parliament import analyze_policy_string
 
 ORG_POLICIES = available_policies("scp") + available_policies("rcp") + available_policies("tag")
 IAM_POLICIES = (
@@ -95,7 +94,14 @@ GLOBAL_KEYS_NEWER_THAN_PARLIAMENT = ("aws:SourceOrgID",)
 # Read-only verbs: parliament's RESOURCE_STAR on an Allow of only these is intended in
 # permission sets (reading configuration across an account's resources).
 READ_ONLY_PREFIXES = (
-    "Get", "List", "Describe", "BatchGet", "Generate", "Simulate", "Lookup", "Select"
+    "Get",
+    "List",
+    "Describe",
+    "BatchGet",
+    "Generate",
+    "Simulate",
+    "Lookup",
+    "Select",
 )
 
 
@@ -104,7 +110,8 @@ def grammar_findings(document: dict[str, Any]) -> list[tuple[str, Any]]:
     findings = []
     for f in analysis.findings:
         if f.issue == "UNKNOWN_CONDITION_FOR_ACTION" and any(
-            f"Unknown condition {key} " in str(f.detail) for key in GLOBAL_KEYS_NEWER_THAN_PARLIAMENT
+            f"Unknown condition {key} " in str(f.detail)
+            for key in GLOBAL_KEYS_NEWER_THAN_PARLIAMENT
         ):
             continue
         if f.issue == "RESOURCE_STAR" and all(
@@ -174,7 +181,12 @@ def test_baseline_organization_guardrails(config: AccountsConfig) -> None:
     # Global services stay usable from any region; regional ones are not exempt.
     for global_action in ("iam:CreateRole", "sts:AssumeRole", "cloudfront:CreateDistribution"):
         assert any(fnmatch.fnmatch(global_action, p) for p in regions["NotAction"])
-    for regional in ("ec2:RunInstances", "s3:PutObject", "rds:CreateDBInstance", "eks:CreateCluster"):
+    for regional in (
+        "ec2:RunInstances",
+        "s3:PutObject",
+        "rds:CreateDBInstance",
+        "eks:CreateCluster",
+    ):
         assert not any(fnmatch.fnmatch(regional, p) for p in regions["NotAction"])
     roles = by_sid(doc, "ProtectPlatformSecurityRoles")
     assert f"arn:aws:iam::*:role/{config.guardrails.security_role_prefix}*" in roles["Resource"]
@@ -184,16 +196,26 @@ def test_baseline_organization_guardrails(config: AccountsConfig) -> None:
 @pytest.mark.parametrize(
     "action",
     [
-        "cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",
-        "cloudtrail:PutEventSelectors", "guardduty:DeleteDetector",
-        "guardduty:DisassociateFromAdministratorAccount", "guardduty:UpdateDetector",
-        "securityhub:DisableSecurityHub", "securityhub:BatchDisableStandards",
-        "securityhub:DeleteMembers", "config:StopConfigurationRecorder",
-        "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel",
-        "ec2:DeleteFlowLogs", "access-analyzer:DeleteAnalyzer",
+        "cloudtrail:StopLogging",
+        "cloudtrail:DeleteTrail",
+        "cloudtrail:UpdateTrail",
+        "cloudtrail:PutEventSelectors",
+        "guardduty:DeleteDetector",
+        "guardduty:DisassociateFromAdministratorAccount",
+        "guardduty:UpdateDetector",
+        "securityhub:DisableSecurityHub",
+        "securityhub:BatchDisableStandards",
+        "securityhub:DeleteMembers",
+        "config:StopConfigurationRecorder",
+        "config:DeleteConfigurationRecorder",
+        "config:DeleteDeliveryChannel",
+        "ec2:DeleteFlowLogs",
+        "access-analyzer:DeleteAnalyzer",
     ],
 )
-def test_security_services_cannot_be_stopped_or_changed(action: str, config: AccountsConfig) -> None:
+def test_security_services_cannot_be_stopped_or_changed(
+    action: str, config: AccountsConfig
+) -> None:
     doc = render_policy("scp/baseline-security-services", policy_parameters(config)).document
     assert denied(doc, action)
 
@@ -225,8 +247,13 @@ def test_data_protection_guardrails(config: AccountsConfig) -> None:
 @pytest.mark.parametrize(
     "action",
     [
-        "iam:CreateUser", "iam:CreateAccessKey", "kms:ScheduleKeyDeletion", "kms:DisableKey",
-        "rds:DeleteDBSnapshot", "rds:DeleteDBClusterSnapshot", "backup:DeleteBackupVault",
+        "iam:CreateUser",
+        "iam:CreateAccessKey",
+        "kms:ScheduleKeyDeletion",
+        "kms:DisableKey",
+        "rds:DeleteDBSnapshot",
+        "rds:DeleteDBClusterSnapshot",
+        "backup:DeleteBackupVault",
         "backup:DeleteRecoveryPoint",
     ],
 )

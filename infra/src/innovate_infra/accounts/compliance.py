@@ -126,8 +126,12 @@ _SSE_S3_ONLY = (
 
 ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     NagAcknowledgment(
-        rule_ids=(AWS + "L1", *_both("LambdaConcurrency"), *_both("LambdaDLQ"),
-                  *_both("LambdaInsideVPC")),
+        rule_ids=(
+            AWS + "L1",
+            *_both("LambdaConcurrency"),
+            *_both("LambdaDLQ"),
+            *_both("LambdaInsideVPC"),
+        ),
         matcher=PROVIDER_FUNCTION,
         reason=_PROVIDER + "Its runtime is pinned by aws-cdk-lib and upgraded with it; "
         "CloudFormation invokes it synchronously and rolls back on failure (no DLQ), it needs "

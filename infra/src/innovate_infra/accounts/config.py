@@ -139,7 +139,8 @@ class Guardrails(_Model):
     cdk_qualifier: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{1,10}$")] = "hnb659fds"
     security_role_prefix: Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9+=,.@_-]{3,40}$")]
     attachments: dict[str, list[str]]
-    """Organization policy (``scp/...``, ``rcp/...``, ``tag/...``) -> targets (``root`` or OU path)."""
+    """Organization policy (``scp/...``, ``rcp/...``, ``tag/...``) -> targets
+    (``root`` or an OU path)."""
     tagging: TaggingStandard
 
     @model_validator(mode="after")
@@ -315,8 +316,11 @@ class AccountsConfig(_Model):
 
 
 # accounts.yaml member key -> organization.yaml account key.
-_ORG_ACCOUNT_KEYS = {"security": "security_logs", "development": "development",
-                     "production": "production"}
+_ORG_ACCOUNT_KEYS = {
+    "security": "security_logs",
+    "development": "development",
+    "production": "production",
+}
 
 
 def _inject(data: dict[str, Any], organization: OrganizationConfig, path: Path) -> dict[str, Any]:

@@ -32,6 +32,7 @@ TRUSTED_SERVICES = (
 # Delegated through Organizations' generic API (GuardDuty and Security Hub have their own).
 ORGANIZATIONS_DELEGATED = ("config.amazonaws.com", "access-analyzer.amazonaws.com")
 SECURITY_LAKE_SERVICE = "securitylake.amazonaws.com"
+CONFIG_ROLE_POLICY = "service-role/AWS_ConfigRole"
 
 
 class SecurityDelegations(Construct):
@@ -115,7 +116,6 @@ class SecurityDelegations(Construct):
                 org_reads,
             ],
         )
-
 
         self.delegations: dict[str, Construct] = {}
         for service in ORGANIZATIONS_DELEGATED:
@@ -234,9 +234,7 @@ def config_recorder_template(config: AccountsConfig) -> dict[str, object]:
                         ],
                     },
                     "ManagedPolicyArns": [
-                        {
-                            "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWS_ConfigRole"
-                        }
+                        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/" + CONFIG_ROLE_POLICY}
                     ],
                 },
             },

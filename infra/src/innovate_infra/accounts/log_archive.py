@@ -97,7 +97,6 @@ class LogArchive(Construct):
             )
         )
 
-
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -241,7 +240,10 @@ class LogArchive(Construct):
                 principals=[delivery],
                 actions=["s3:PutObject"],
                 # Delivery writes <optional prefix>/AWSLogs/<account>/...
-                resources=[bucket.arn_for_objects("AWSLogs/*"), bucket.arn_for_objects("*/AWSLogs/*")],
+                resources=[
+                    bucket.arn_for_objects("AWSLogs/*"),
+                    bucket.arn_for_objects("*/AWSLogs/*"),
+                ],
                 conditions=org_only,
             )
         )

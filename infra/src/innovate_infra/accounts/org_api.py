@@ -16,7 +16,6 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 
-
 class OrganizationApiCall(Construct):
     """An idempotent ``on_create``/``on_update`` SDK call, with least-privilege statements."""
 

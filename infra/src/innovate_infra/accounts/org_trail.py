@@ -84,7 +84,8 @@ class AuditLogStore(Construct):
         )
         # RetentionDays is a named enum; the validated number of days is set directly.
         cfn_group = self.log_group.node.default_child
-        assert isinstance(cfn_group, logs.CfnLogGroup)
+        if not isinstance(cfn_group, logs.CfnLogGroup):
+            raise TypeError("LogGroup has no CfnLogGroup default child")
         cfn_group.retention_in_days = config.audit.cloudwatch_retention_days
 
 

@@ -129,7 +129,9 @@ class SecurityLakeDataLake(Construct):
             self,
             "AthenaSubscriber",
             subscriber_name="innovate-athena",
-            subscriber_description="Athena query access through Lake Formation for security analytics",
+            subscriber_description=(
+                "Athena query access through Lake Formation for security analytics"
+            ),
             access_types=["LAKEFORMATION"],
             data_lake_arn=self.data_lake.attr_arn,
             subscriber_identity=securitylake.CfnSubscriber.SubscriberIdentityProperty(
