@@ -135,6 +135,8 @@ def _problem_media_types(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
                     if len(non_null) == 1:
                         param["schema"] = non_null[0]
             responses = operation["responses"]
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True  # no body is a 400
             if "requestBody" in operation or operation.get("parameters"):
                 for code, text in generic.items():
                     if code == "400" or "requestBody" in operation:

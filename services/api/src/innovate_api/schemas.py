@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -23,7 +31,29 @@ def _storable(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_storable)]
+# The pattern documents the NUL rule in the OpenAPI document; _storable enforces it.
+Text = Annotated[
+    str, AfterValidator(_storable), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+]
+
+
+def _email(value: str) -> str:
+    # Syntax only: no DNS lookups; the RFC 2606 ".test" domain is accepted (used by
+    # generated test data and harmless). Stored lower-cased.
+    try:
+        result = validate_email(
+            value, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from None
+    return result.normalized.lower()
+
+
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    Field(max_length=254, json_schema_extra={"format": "email"}),
+]
 
 
 class _In(BaseModel):
@@ -31,12 +61,12 @@ class _In(BaseModel):
 
 
 class RegisterIn(_In):
-    email: Annotated[EmailStr, Field(max_length=254)]
+    email: Email
     password: Annotated[Text, Field(min_length=12, max_length=128)]
 
 
 class LoginIn(_In):
-    email: Annotated[EmailStr, Field(max_length=254)]
+    email: Email
     password: Annotated[Text, Field(min_length=1, max_length=128)]
 
 
@@ -45,12 +75,30 @@ class NoteIn(_In):
     body: Annotated[Text, Field(max_length=10000)] = ""
 
 
+def _absent_not_null(schema: dict[str, Any]) -> None:
+    """Optional fields may be omitted but not sent as null: document them that way."""
+    schema["minProperties"] = 1
+    for prop in schema.get("properties", {}).values():
+        variants = prop.pop("anyOf", None)
+        if variants:
+            prop.update(next(v for v in variants if v.get("type") != "null"))
+        prop.pop("default", None)
+
+
 class NotePatch(_In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_absent_not_null)
     title: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
     body: Annotated[Text, Field(max_length=10000)] | None = None
 
+    @field_validator("title", "body", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:  # explicit null; an absent field never reaches this
+            raise ValueError("must be a string (omit the field to keep it unchanged)")
+        return value
+
     @model_validator(mode="after")
-    def _something(self) -> NotePatch:
+    def _at_least_one(self) -> NotePatch:
         if self.title is None and self.body is None:
             raise ValueError("give at least one of title, body")
         return self

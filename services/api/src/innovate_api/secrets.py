@@ -40,10 +40,15 @@ class SecretsManagerCredentials:
 
     def _get_client(self) -> Any:
         if self._client is None:
+            import os
+
             import boto3  # imported lazily: local runs never need it
 
-            # boto3 honours AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER.
-            self._client = boto3.client("secretsmanager")
+            # boto3 honours AWS_DEFAULT_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER;
+            # AWS_REGION (set on EKS pods) is passed explicitly for older botocore.
+            self._client = boto3.client(
+                "secretsmanager", region_name=os.environ.get("AWS_REGION") or None
+            )
         return self._client
 
     def _fetch(self) -> Credentials:

@@ -1,0 +1,117 @@
+"""Token tampering and expiry; SQL injection payloads are stored or rejected, never run."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+
+from conftest import JWT_SECRET, PASSWORD, bearer
+
+INJECTIONS = [
+    "'; DROP TABLE notes; --",
+    "' OR '1'='1",
+    '" OR ""="',
+    "1; SELECT pg_sleep(5); --",
+    "$$; DELETE FROM users; $$",
+    "%s %(x)s {0}",
+    "Robert'); DROP TABLE users;--",
+]
+
+
+def _me(client, token):
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def _claims(user):
+    return jwt.decode(user["token"], options={"verify_signature": False})
+
+
+def test_expired_token_is_401(client, user):
+    claims = _claims(user) | {"exp": int(time.time()) - 5, "iat": int(time.time()) - 100}
+    assert _me(client, jwt.encode(claims, JWT_SECRET, algorithm="HS256")).status_code == 401
+
+
+def test_tampered_payload_is_401(client, user, make_user):
+    other = make_user()
+    header, _payload, sig = user["token"].split(".")
+    claims = _claims(user) | {"sub": _claims(other)["sub"]}
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    assert _me(client, f"{header}.{forged}.{sig}").status_code == 401
+
+
+def test_wrong_key_alg_none_and_wrong_issuer_are_401(client, user):
+    claims = _claims(user)
+    assert (
+        _me(client, jwt.encode(claims, "another-secret-" + "y" * 32, algorithm="HS256")).status_code
+        == 401
+    )
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    assert _me(client, unsigned).status_code == 401
+    assert (
+        _me(client, jwt.encode(claims | {"iss": "evil"}, JWT_SECRET, algorithm="HS256")).status_code
+        == 401
+    )
+    no_jti = {k: v for k, v in claims.items() if k != "jti"}
+    assert _me(client, jwt.encode(no_jti, JWT_SECRET, algorithm="HS256")).status_code == 401
+
+
+def test_token_for_unknown_user_is_401(client, user):
+    claims = _claims(user) | {"sub": str(uuid.uuid4())}
+    assert _me(client, jwt.encode(claims, JWT_SECRET, algorithm="HS256")).status_code == 401
+
+
+def test_token_signature_bit_flip(client, user):
+    token = user["token"]
+    flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    assert _me(client, flipped).status_code == 401
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_sql_injection_in_note_fields_is_stored_verbatim(client, user, db, payload):
+    r = client.post("/api/v1/notes", json={"title": payload, "body": payload}, headers=bearer(user))
+    assert r.status_code == 201
+    note = r.get_json()
+    assert note["title"] == payload
+    r = client.patch(
+        f"/api/v1/notes/{note['id']}", json={"body": payload + "!"}, headers=bearer(user)
+    )
+    assert r.get_json()["body"] == payload + "!"
+    assert client.get(f"/api/v1/notes?cursor={payload}", headers=bearer(user)).status_code == 422
+    assert db.execute("SELECT count(*) FROM notes").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM users").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_sql_injection_in_credentials_is_rejected_or_harmless(client, db, payload):
+    r = client.post("/api/v1/auth/register", json={"email": payload, "password": PASSWORD})
+    assert r.status_code == 422
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"email": "inj@example.com", "password": payload + " padding!"},
+    )
+    assert r.status_code == 201
+    assert (
+        client.post(
+            "/api/v1/auth/login",
+            json={"email": "inj@example.com", "password": payload + " padding!"},
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": "inj@example.com", "password": payload}
+        ).status_code
+        == 401
+    )
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"email": f"x{payload}@example.com".replace(" ", ""), "password": payload},
+    )
+    assert r.status_code in (401, 422)
+    assert db.execute("SELECT count(*) FROM users").fetchone() == (1,)
+    assert db.execute("SELECT to_regclass('notes') IS NOT NULL").fetchone() == (True,)
