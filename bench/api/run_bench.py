@@ -41,7 +41,8 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 import api_adapter  # noqa: E402
-from wrk_result import WrkResult, format_table, parse_wrk  # noqa: E402
+from cpu_probe import Probe  # noqa: E402
+from wrk_result import WrkResult, combine, format_table, paired_ratios, parse_wrk  # noqa: E402
 
 API_DIR = ROOT / "services" / "api"
 GUNICORN_CONF = API_DIR / "gunicorn.conf.py"
@@ -248,6 +249,75 @@ def run_wrk(
     return parse_wrk(proc.stdout)
 
 
+def profile(
+    args: argparse.Namespace,
+    scenario: str,
+    targets: dict[str, tuple[str, subprocess.Popen[bytes]]],
+    tmp: Path,
+    clients: list[Client],
+    notes: dict[str, list[str]],
+    login_emails: list[str],
+) -> None:
+    """py-spy on every worker while wrk drives one target; samples are CPU time only
+    (idle threads are not sampled), so samples / rate / requests = CPU per request."""
+    from collections import Counter
+
+    from profile_layers import attribute, format_breakdown
+
+    rate = 200
+    args.profile.mkdir(parents=True, exist_ok=True)
+    conns = args.signin_connections if scenario == "sign_in" else args.connections
+    samples: dict[str, Counter[str]] = {}
+    requests: dict[str, int] = {}
+    for target, (base, proc) in targets.items():
+        reqs = write_requests(
+            tmp / f"{scenario}-{target}.tsv", scenario, target, clients, notes, login_emails
+        )
+        run_wrk(base, reqs, max(args.warmup, 1), conns, args.wrk_threads, 30)
+        out = args.profile / f"{scenario}-{target}.txt"
+        spy = subprocess.Popen(  # noqa: S603 - fixed argv
+            [
+                args.py_spy,
+                "record",
+                "--pid",
+                str(proc.pid),
+                "--subprocesses",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--full-filenames",
+                "--rate",
+                str(rate),
+                "--duration",
+                str(args.duration + 2),
+                "--output",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            time.sleep(1)  # let py-spy attach to every worker first
+            r = run_wrk(base, reqs, args.duration, conns, args.wrk_threads, 30)
+            _, err = spy.communicate(timeout=args.duration + 60)
+        finally:
+            _kill_group(spy)
+        if spy.returncode != 0 or not out.exists():
+            raise RuntimeError(f"py-spy failed ({spy.returncode}): {err.decode()[-1000:]}")
+        samples[target] = attribute(out.read_text())
+        requests[target] = r.requests
+        print(f"  profiled {scenario} {target}: {r.rps:.0f} req/s under py-spy -> {out}")
+    print(f"\n{scenario}:")
+    print(format_breakdown(samples, rate, requests))
+
+
+def postmaster_pid(data_dir: Path) -> int:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int((data_dir / "postmaster.pid").read_text().split()[0])
+    return -1
+
+
 # --- machine ---------------------------------------------------------------------------
 
 
@@ -292,7 +362,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--users", type=int, default=10_000)
     p.add_argument("--notes", type=int, default=200_000)
-    p.add_argument("--duration", type=int, default=20, help="seconds per measured run")
+    p.add_argument(
+        "--duration", type=int, default=24, help="measured seconds per endpoint and target"
+    )
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds the time is cut in")
     p.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per run")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument(
@@ -306,6 +379,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--notes-per-user", type=int, default=20, help="note ids per sampled user")
     p.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
     p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="instead of measuring, sample both servers with py-spy per scenario, write the "
+        "raw stacks to DIR and print Python CPU ms per request by layer",
+    )
+    p.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy", help="py-spy binary")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs) for debugging")
     args = p.parse_args(argv)
 
@@ -325,6 +406,7 @@ def _run(args: argparse.Namespace) -> int:
     from devstack.postgres import PostgresCluster, free_port
 
     started = time.monotonic()
+    seconds = max(1, args.duration // args.rounds)
     info = machine()
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
     with _tempdir(args.keep) as tmp, contextlib.ExitStack() as stack:
@@ -396,49 +478,72 @@ def _run(args: argparse.Namespace) -> int:
         notes = sample_notes(dsn, [c.user_id for c in clients], args.notes_per_user)
         login_emails = [EMAIL_FMT.format(i) for i in rng.sample(range(args.users), 500)]
 
-        results: dict[str, dict[str, WrkResult]] = {}
+        if args.profile:
+            targets = {"bare": (bare_base, bare), "api": (api_base, api)}
+            for scenario in args.only:
+                profile(args, scenario, targets, tmp, clients, notes, login_emails)
+            return 0
+
+        rounds: dict[str, dict[str, list[WrkResult]]] = {}
+        other_cpu: dict[str, float] = {}
+        # CPU used by anything but us, wrk and our PostgreSQL: a noisy neighbour shows.
+        probe = Probe([os.getpid(), postmaster_pid(cluster.data_dir)])
         for scenario in args.only:
-            results[scenario] = {}
-            # Alternate targets per endpoint so slow drift (caches, table growth) hits both.
-            for target, base in (("bare", bare_base), ("api", api_base)):
-                reqs = write_requests(
-                    tmp / f"{scenario}-{target}.tsv",
-                    scenario,
-                    target,
-                    clients,
-                    notes,
-                    login_emails,
+            signin = scenario == "sign_in"
+            conns = args.signin_connections if signin else args.connections
+            # Sign-in answers in ~1 s under load: give it room so slow is not "error".
+            timeout = 30 if signin else 5
+            targets = {"bare": bare_base, "api": api_base}
+            reqs = {
+                t: write_requests(
+                    tmp / f"{scenario}-{t}.tsv", scenario, t, clients, notes, login_emails
                 )
-                signin = scenario == "sign_in"
-                conns = args.signin_connections if signin else args.connections
-                # Sign-in answers in ~1 s under load: give it room so slow is not "error".
-                timeout = 30 if signin else 5
-                if args.warmup:
-                    run_wrk(base, reqs, args.warmup, conns, args.wrk_threads, timeout)
-                r = run_wrk(base, reqs, args.duration, conns, args.wrk_threads, timeout)
-                results[scenario][target] = r
-                print(
-                    f"  {scenario:<12} {target:<5} {r.rps:8.0f} req/s  p50 {r.p50_ms:6.1f} ms"
-                    f"  p99 {r.p99_ms:6.1f} ms  errors {r.errors}",
-                    flush=True,
-                )
+                for t in targets
+            }
+            if args.warmup:
+                for t, base in targets.items():
+                    run_wrk(base, reqs[t], args.warmup, conns, args.wrk_threads, timeout)
+            rounds[scenario] = {t: [] for t in targets}
+            others: list[float] = []
+            # Short alternating rounds (bare, api, api, bare, ...): drift and bursts from
+            # anything else on the machine land on both targets alike.
+            for i in range(args.rounds):
+                for t in ("bare", "api") if i % 2 == 0 else ("api", "bare"):
+                    probe.start()
+                    r = run_wrk(targets[t], reqs[t], seconds, conns, args.wrk_threads, timeout)
+                    others.append(probe.stop())
+                    rounds[scenario][t].append(r)
+                    print(
+                        f"  {scenario:<12} {t:<5} round {i + 1}: {r.rps:7.0f} req/s"
+                        f"  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}"
+                        f"  other CPU {others[-1]:.0%}",
+                        flush=True,
+                    )
+            other_cpu[scenario] = sum(others) / len(others)
             for name, proc, log in (("api", api, api_log), ("bare", bare, bare_log)):
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} server died during {scenario}:\n{_tail(log)}")
 
+        results = {s: {t: combine(rr) for t, rr in r.items()} for s, r in rounds.items()}
+        ratios = {s: paired_ratios(r["api"], r["bare"]) for s, r in rounds.items()}
         print()
         print(
-            f"wrk: {args.connections} connections, {args.wrk_threads} threads, "
-            f"{args.duration}s per run after {args.warmup}s warm-up; "
-            f"{args.users} users, {args.notes} notes"
+            f"wrk: {args.connections} connections ({args.signin_connections} for sign_in), "
+            f"{args.wrk_threads} threads, {args.rounds} alternating rounds of {seconds}s per "
+            f"target after {args.warmup}s warm-up; {args.users} users, {args.notes} notes"
         )
-        print(format_table([(s, r["api"], r.get("bare")) for s, r in results.items()]))
-        print("errors = non-2xx/3xx responses + socket errors; vs bare = API req/s / bare req/s")
-        if "sign_in" in results:
-            print(
-                f"sign_in is argon2-bound by design (both targets verify the same hash) and "
-                f"runs at {args.signin_connections} connections"
+        print(
+            format_table(
+                [(s, r["api"], r["bare"], ratios[s], other_cpu[s]) for s, r in results.items()]
             )
+        )
+        print(
+            "errors = responses >= 400 + socket errors; vs bare = API req/s / bare req/s "
+            "(median of paired rounds, min-max); other CPU = share of the machine used by "
+            "processes outside the benchmark meanwhile (a busy neighbour makes figures low)"
+        )
+        if "sign_in" in results:
+            print("sign_in is argon2-bound by design: both targets verify the same argon2id hash")
         if args.json:
             args.json.write_text(
                 json.dumps(
@@ -447,8 +552,12 @@ def _run(args: argparse.Namespace) -> int:
                         "settings": {k: v for k, v in vars(args).items() if k != "json"},
                         "results": {
                             s: {
-                                t: {**asdict(r), "rps": r.rps, "errors": r.errors}
-                                for t, r in rr.items()
+                                "ratio_rounds": ratios[s],
+                                "other_cpu": other_cpu[s],
+                                **{
+                                    t: {**asdict(r), "rps": r.rps, "errors": r.errors}
+                                    for t, r in rr.items()
+                                },
                             }
                             for s, rr in results.items()
                         },
@@ -459,6 +568,8 @@ def _run(args: argparse.Namespace) -> int:
             )
         print(f"total {time.monotonic() - started:.0f}s")
         failed = sum(r.errors for rr in results.values() for r in rr.values())
+        if failed:
+            print(f"FAILED: {failed} errors (see the logs with --keep)", file=sys.stderr)
         return 1 if failed else 0
 
 

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import api_adapter
 import run_bench
-from wrk_result import WrkResult, format_table, parse_wrk
+from wrk_result import WrkResult, combine, format_table, paired_ratios, parse_wrk
 
 WRK_STDOUT = """Running 20s test @ http://127.0.0.1:4000
   2 threads and 32 connections
@@ -44,11 +44,23 @@ def test_parse_wrk_without_result_line_fails_loudly() -> None:
         parse_wrk("Running 20s test\nunable to connect to 127.0.0.1:1\n")
 
 
-def test_table_has_ratio_against_bare() -> None:
-    table = format_table([("get_note", _result(24000), _result(30000))])
+def test_table_has_median_ratio_against_bare() -> None:
+    api = [_result(24000), _result(20000), _result(28000)]
+    bare = [_result(30000)] * 3
+    ratios = paired_ratios(api, bare)
+    assert ratios == pytest.approx([0.8, 2 / 3, 28 / 30])
+    table = format_table([("get_note", combine(api), combine(bare), ratios, 0.12)])
     api_line = next(line for line in table.splitlines() if line.startswith("get_note"))
-    assert api_line.split()[-1] == "0.80"
+    assert api_line.split()[-3:] == ["0.80", "(0.67-0.93)", "12%"]
     assert "bare" in table
+
+
+def test_combine_adds_counts_and_takes_median_latency() -> None:
+    merged = combine([_result(100, p99_us=10_000), _result(300, p99_us=90_000), _result(200)])
+    assert merged.requests == 600
+    assert merged.duration_s == pytest.approx(60.0)
+    assert merged.p99_ms == 48.0
+    assert merged.errors == 18
 
 
 def test_request_file_lines(tmp_path: Path) -> None:
@@ -74,3 +86,38 @@ def test_seed_sql_is_set_based_and_parameterised() -> None:
     # Emails the seed writes are the ones the benchmark signs in with.
     assert "'bench' || lpad(n::text, 5, '0') || '@example.com'" in api_adapter.SEED_SQL[0]
     assert run_bench.EMAIL_FMT.format(42) == "bench00042@example.com"
+
+
+def test_cpu_probe_counts_our_own_tree(tmp_path: Path) -> None:
+    import os
+
+    import cpu_probe
+
+    assert cpu_probe.tree_ticks([os.getpid()]) > 0
+    assert cpu_probe.busy_ticks() > 0
+    probe = cpu_probe.Probe([os.getpid()])
+    probe.start()
+    sum(i * i for i in range(200_000))  # our own work is not "other"
+    assert 0.0 <= probe.stop() <= 1.0
+
+
+def test_profile_layers_attribute_by_priority() -> None:
+    from profile_layers import attribute, format_breakdown
+
+    raw = "\n".join(
+        [
+            # JSON written by the log formatter is logging, not "json encode".
+            "run (/v/gunicorn/arbiter.py:1);format (/s/innovate_api/logs.py:30);"
+            "dumps (/py/json/__init__.py:231) 3",
+            "run (/v/gunicorn/arbiter.py:1);execute (/v/psycopg/cursor.py:9) 5",
+            "run (/v/gunicorn/arbiter.py:1);decode (/v/jwt/api_jwt.py:9) 2",
+            "run (/v/gunicorn/workers/sync.py:1) 1",
+        ]
+    )
+    counts = attribute(raw)
+    assert counts["logging (JSON access log)"] == 3
+    assert counts["db driver (psycopg)"] == 5
+    assert counts["auth: JWT verify"] == 2
+    assert counts["gunicorn (HTTP parse, socket)"] == 1
+    table = format_breakdown({"api": counts}, rate=100, requests={"api": 10})
+    assert table.splitlines()[-1].split() == ["total", "11.000"]
