@@ -15,10 +15,10 @@ API_PG_PORT ?= 55432
 API_LOCAL := $(LOCAL_DIR)
 PIP_QUIET := --quiet --disable-pip-version-check
 
-TEST_SUITES += api-lint api-test
+TEST_SUITES += api-lint api-test api-docker-lint
 LINT_SUITES += api-lint
 
-.PHONY: api-venv api-up api-down api-status api-test api-lint api-docker-lint
+.PHONY: api-venv api-pg-check api-up api-down api-status api-test api-lint api-docker-lint
 
 # Re-installed only when a requirement or project file changes (stamp file).
 $(API_STAMP): $(API_REQS) | python-version
@@ -36,7 +36,16 @@ $(CHECKOV_STAMP): $(API_DIR)/requirements/checkov.txt | python-version
 	@$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r $< 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@touch $@
 
-api-up: $(API_STAMP)
+# Fails at once (before any install) when PostgreSQL server binaries are missing.
+api-pg-check:
+	@if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  echo "api: error: PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or under /usr/lib/postgresql/*/bin." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get install -y postgresql" >&2; \
+	  echo '  macOS:         brew install postgresql@15 && export PATH="$$(brew --prefix postgresql@15)/bin:$$PATH"' >&2; \
+	  exit 1; \
+	fi
+
+api-up: api-pg-check $(API_STAMP)
 	@cd $(ROOT) && $(API_PY) $(API_DIR)/scripts/local_stack.py up --state $(API_LOCAL) --port $(API_PORT) --pg-port $(API_PG_PORT)
 
 api-down:

@@ -12,7 +12,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devstack import LocalPostgres, PortInUse, PostgresCluster, find_pg_bin, free_port
+from devstack import (
+    LocalPostgres,
+    PortInUse,
+    PostgresCluster,
+    PostgresNotFound,
+    find_pg_bin,
+    free_port,
+)
 from devstack.testing import throwaway_cluster
 
 
@@ -25,6 +32,25 @@ def cluster():
 
 def test_finds_server_binaries():
     assert (find_pg_bin() / "pg_ctl").exists()
+
+
+def test_debian_layout_prefers_highest_version(tmp_path: Path):
+    for version in ("13", "16", "9"):
+        bin_dir = tmp_path / version / "bin"
+        bin_dir.mkdir(parents=True)
+        for tool in ("pg_ctl", "initdb"):
+            (bin_dir / tool).write_text("")
+    assert (
+        find_pg_bin(path=str(tmp_path / "empty"), debian_root=tmp_path) == tmp_path / "16" / "bin"
+    )
+
+
+def test_missing_binaries_fail_with_install_instructions(tmp_path: Path):
+    with pytest.raises(PostgresNotFound) as info:
+        find_pg_bin(path=str(tmp_path), debian_root=tmp_path)
+    message = str(info.value)
+    assert "apt-get install" in message
+    assert "brew install" in message
 
 
 def test_tls_and_scram_only(cluster: PostgresCluster):

@@ -93,13 +93,13 @@ class PortInUse(DevstackError):
         )
 
 
-def find_pg_bin() -> Path:
+def find_pg_bin(path: str | None = None, debian_root: Path = Path("/usr/lib/postgresql")) -> Path:
     """Directory holding initdb/pg_ctl/postgres: PATH first, then Debian's layout."""
-    on_path = shutil.which("pg_ctl")
-    if on_path and shutil.which("initdb"):
+    on_path = shutil.which("pg_ctl", path=path)
+    if on_path and shutil.which("initdb", path=path):
         return Path(on_path).resolve().parent
     candidates = []
-    for bin_dir in Path("/usr/lib/postgresql").glob("*/bin"):
+    for bin_dir in debian_root.glob("*/bin"):
         if (bin_dir / "pg_ctl").exists() and (bin_dir / "initdb").exists():
             try:
                 candidates.append((int(bin_dir.parent.name), bin_dir))
