@@ -124,6 +124,13 @@ _SSE_S3_ONLY = (
     "TLS-only, deny-delete and, for the ALB archive, Object-Locked."
 )
 
+_PROVIDER_LOGS = (
+    _PROVIDER + "Its log group holds only the request and response metadata of those "
+    "control-plane calls (no workload or personal data) and is encrypted at rest by CloudWatch "
+    "Logs with service-owned keys; a customer-managed key per account would add cost without "
+    "protecting anything sensitive."
+)
+
 ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     NagAcknowledgment(
         rule_ids=(
@@ -146,10 +153,7 @@ ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     NagAcknowledgment(
         rule_ids=_both("CloudWatchLogGroupEncrypted"),
         matcher=PROVIDER_LOG_GROUP,
-        reason=_PROVIDER + "Its log group holds only the request and response metadata of "
-        "those control-plane calls (no workload or personal data) and is encrypted at rest by "
-        "CloudWatch Logs with service-owned keys; a customer-managed key per account would add "
-        "cost without protecting anything sensitive.",
+        reason=_PROVIDER_LOGS,
     ),
     NagAcknowledgment(
         rule_ids=(AWS + "IAM5[Resource::*]", *_both("IAMNoInlinePolicy")),
@@ -237,6 +241,7 @@ ACCOUNTS_CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
         _PROVIDER + "It calls only public AWS control-plane APIs; a VPC would add NAT cost "
         "without reducing exposure.",
     ),
+    CheckovSkip("CKV_AWS_158", PROVIDER_LOG_GROUP, _PROVIDER_LOGS),
     CheckovSkip(
         "CKV_AWS_111",
         UNSCOPED_WRITE_CALL_POLICY,
