@@ -8,7 +8,6 @@ import json
 
 import pytest
 from aws_cdk.assertions import Template
-
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.delegations import ORGANIZATIONS_DELEGATED, TRUSTED_SERVICES
 from innovate_infra.accounts.detection import GUARDDUTY_FEATURES, security_hub_standard_arns

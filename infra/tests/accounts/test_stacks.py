@@ -10,7 +10,6 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
-
 from innovate_infra.accounts.compliance import (
     ACCOUNTS_ACKNOWLEDGMENTS,
     ACCOUNTS_CHECKOV_SKIPS,
