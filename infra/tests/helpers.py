@@ -11,3 +11,79 @@ def resources_of(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str,
         for logical_id, resource in template.get("Resources", {}).items()
         if resource["Type"] == cfn_type
     }
+
+
+def ref(value: Any) -> str | None:
+    """The logical id behind {"Ref": id} or {"Fn::GetAtt": [id, attr]}."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        if "Fn::GetAtt" in value:
+            return str(value["Fn::GetAtt"][0])
+    return None
+
+
+def firewall_of_endpoint(value: Any) -> str | None:
+    """The firewall logical id in Select(1, Split(":", Select(0, GetAtt(fw.EndpointIds))))."""
+    try:
+        inner = value["Fn::Select"][1]["Fn::Split"][1]["Fn::Select"][1]["Fn::GetAtt"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return str(inner[0]) if inner[1] == "EndpointIds" else None
+
+
+def tag_value(resource: dict[str, Any], key: str) -> str | None:
+    for tag in resource.get("Properties", {}).get("Tags", []) or []:
+        if isinstance(tag, dict) and tag.get("Key") == key:
+            return str(tag.get("Value"))
+    return None
+
+
+class NetworkLayout:
+    """Subnets, route tables and routes of a network template, joined by AZ and tier."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self.template = template
+        self.subnets = resources_of(template, "AWS::EC2::Subnet")
+        self.routes = resources_of(template, "AWS::EC2::Route")
+        self.firewalls = resources_of(template, "AWS::NetworkFirewall::Firewall")
+        self.nat_gateways = resources_of(template, "AWS::EC2::NatGateway")
+        self.table_of_subnet: dict[str, str] = {}
+        for assoc in resources_of(template, "AWS::EC2::SubnetRouteTableAssociation").values():
+            props = assoc["Properties"]
+            self.table_of_subnet[str(ref(props["SubnetId"]))] = str(ref(props["RouteTableId"]))
+
+    def tier(self, subnet_id: str) -> str:
+        return str(tag_value(self.subnets[subnet_id], "aws-cdk:subnet-name"))
+
+    def az(self, subnet_id: str) -> str:
+        return str(self.subnets[subnet_id]["Properties"]["AvailabilityZone"])
+
+    def cidr(self, subnet_id: str) -> str:
+        return str(self.subnets[subnet_id]["Properties"]["CidrBlock"])
+
+    def subnets_in(self, tier: str) -> dict[str, str]:
+        """AZ -> subnet logical id for one tier."""
+        return {self.az(s): s for s in self.subnets if self.tier(s) == tier}
+
+    def routes_of(self, subnet_id: str) -> list[dict[str, Any]]:
+        table = self.table_of_subnet[subnet_id]
+        return [
+            r["Properties"]
+            for r in self.routes.values()
+            if ref(r["Properties"]["RouteTableId"]) == table
+        ]
+
+    def default_route(self, subnet_id: str) -> dict[str, Any] | None:
+        matches = [
+            r for r in self.routes_of(subnet_id) if r.get("DestinationCidrBlock") == "0.0.0.0/0"
+        ]
+        assert len(matches) <= 1
+        return matches[0] if matches else None
+
+    def nat_az(self, nat_id: str) -> str:
+        return self.az(str(ref(self.nat_gateways[nat_id]["Properties"]["SubnetId"])))
+
+    def firewall_az(self, firewall_id: str) -> str:
+        [mapping] = self.firewalls[firewall_id]["Properties"]["SubnetMappings"]
+        return self.az(str(ref(mapping["SubnetId"])))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stage, Tags
+from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from innovate_infra.config import EnvironmentConfig, EstateConfig
@@ -11,12 +11,7 @@ from innovate_infra.constructs.network import FirewallSettings, NetworkProps
 from innovate_infra.stacks.keys import KeysStack, KeysStackProps
 from innovate_infra.stacks.logging import LoggingStack, LoggingStackProps
 from innovate_infra.stacks.network import NetworkStack, NetworkStackProps
-
-
-def apply_tags(scope: Construct, tags: dict[str, str]) -> None:
-    """Apply the mandatory tags to every taggable resource below ``scope``."""
-    for key, value in tags.items():
-        Tags.of(scope).add(key, value)
+from innovate_infra.tagging import apply_standard_tags
 
 
 class EnvironmentStage(Stage):
@@ -99,4 +94,4 @@ class EnvironmentStage(Stage):
             **common,
         )
         self.network.node.add_dependency(self.logging)
-        apply_tags(self, estate.tags(env))
+        apply_standard_tags(self, estate.tags(env))
