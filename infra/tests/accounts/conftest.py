@@ -16,6 +16,8 @@ from aws_cdk.assertions import Template
 from innovate_infra.accounts.compliance import ACCOUNTS_ACKNOWLEDGMENTS, ACCOUNTS_CHECKOV_SKIPS
 from innovate_infra.accounts.config import AccountsConfig, load_accounts_config
 from innovate_infra.accounts.stacks import AccountStacks, build_account_stacks
+from innovate_infra.compliance.acknowledgments import NagAcknowledgment
+from innovate_infra.compliance.checkov_skips import CheckovSkip
 from innovate_infra.compliance.checks import (
     ApplyCheckovSkips,
     ApplyNagAcknowledgments,
@@ -44,12 +46,21 @@ def with_security_lake(config: AccountsConfig, enabled: bool) -> AccountsConfig:
     return config.model_copy(update={"security_lake": lake})
 
 
+def estate_acknowledgments() -> list[NagAcknowledgment]:
+    """The accounts entries in the estate registry's type (same fields, same order)."""
+    return [NagAcknowledgment(*entry) for entry in ACCOUNTS_ACKNOWLEDGMENTS]
+
+
+def estate_checkov_skips() -> list[CheckovSkip]:
+    return [CheckovSkip(*entry) for entry in ACCOUNTS_CHECKOV_SKIPS]
+
+
 def apply_accounts_compliance(app: cdk.App) -> None:
     """The estate's gates plus the accounts registry (a no-op duplicate once the estate's
     registry includes it: acknowledging twice and writing the same skips are idempotent)."""
     enable_compliance(app)
-    cdk.Aspects.of(app).add(ApplyNagAcknowledgments(ACCOUNTS_ACKNOWLEDGMENTS))
-    cdk.Aspects.of(app).add(ApplyCheckovSkips(ACCOUNTS_CHECKOV_SKIPS))
+    cdk.Aspects.of(app).add(ApplyNagAcknowledgments(estate_acknowledgments()))
+    cdk.Aspects.of(app).add(ApplyCheckovSkips(estate_checkov_skips()))
 
 
 def synthesize(config: AccountsConfig, outdir: Path) -> Synthesized:

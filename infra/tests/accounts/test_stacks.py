@@ -17,10 +17,17 @@ from innovate_infra.accounts.compliance import (
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.stacks import build_account_stacks
 from innovate_infra.compliance import gates
+from innovate_infra.compliance.acknowledgments import NagAcknowledgment
+from innovate_infra.compliance.checkov_skips import CheckovSkip
 from innovate_infra.config import REQUIRED_TAG_KEYS
 from innovate_infra.estate import INFRA_DIR, create_app
 
-from .conftest import Synthesized, apply_accounts_compliance
+from .conftest import (
+    Synthesized,
+    apply_accounts_compliance,
+    estate_acknowledgments,
+    estate_checkov_skips,
+)
 
 STATEFUL_TYPES = {"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::SecurityLake::DataLake"}
 
@@ -108,6 +115,21 @@ def test_every_acknowledgment_and_skip_matches_something(synth_lake: Synthesized
         assert any(skip.matcher.matches(n) for n in nodes), skip.matcher.description
 
 
+def test_registry_entries_have_the_estate_registry_fields() -> None:
+    assert [NagAcknowledgment(*a) for a in ACCOUNTS_ACKNOWLEDGMENTS] == [
+        NagAcknowledgment(rule_ids=a.rule_ids, matcher=a.matcher, reason=a.reason)
+        for a in ACCOUNTS_ACKNOWLEDGMENTS
+    ]
+    assert [CheckovSkip(*s) for s in ACCOUNTS_CHECKOV_SKIPS] == [
+        CheckovSkip(check_id=s.check_id, matcher=s.matcher, reason=s.reason)
+        for s in ACCOUNTS_CHECKOV_SKIPS
+    ]
+    reasons = [a.reason for a in ACCOUNTS_ACKNOWLEDGMENTS] + [
+        s.reason for s in ACCOUNTS_CHECKOV_SKIPS
+    ]
+    assert all(len(r) >= 80 for r in reasons)
+
+
 def test_nag_gate_blocks_an_unacknowledged_finding(config: AccountsConfig, tmp_path: Path) -> None:
     """The packs are real: one plain bucket in an accounts stack makes the synth fail."""
     app = create_app(outdir=tmp_path)
@@ -123,9 +145,9 @@ def declared_registries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The estate's gates accept only declared reasons; declare the accounts registry too
     (idempotent once the estate's registry includes it)."""
     monkeypatch.setattr(
-        gates, "ACKNOWLEDGMENTS", (*gates.ACKNOWLEDGMENTS, *ACCOUNTS_ACKNOWLEDGMENTS)
+        gates, "ACKNOWLEDGMENTS", (*gates.ACKNOWLEDGMENTS, *estate_acknowledgments())
     )
-    monkeypatch.setattr(gates, "CHECKOV_SKIPS", (*gates.CHECKOV_SKIPS, *ACCOUNTS_CHECKOV_SKIPS))
+    monkeypatch.setattr(gates, "CHECKOV_SKIPS", (*gates.CHECKOV_SKIPS, *estate_checkov_skips()))
 
 
 @pytest.mark.usefixtures("declared_registries")

@@ -1,17 +1,32 @@
 """cdk-nag acknowledgments and checkov skips for the management and security/logs
 stacks, with their reasons, in the estate's registry format.
 
-They are data, like the foundation's ``compliance/acknowledgments.py`` and
-``compliance/checkov_skips.py``, and are applied by the same aspects; the gates
-accept only reasons declared in a registry. Keep the list short: fix the
-resource whenever the rule can be met.
+They are data with the same fields as the foundation's ``NagAcknowledgment`` and
+``CheckovSkip`` (``compliance/acknowledgments.py``, ``compliance/checkov_skips.py``),
+which extend their registries with these entries (``NagAcknowledgment(*entry)``), so
+the same aspects apply them and the gates accept their reasons. This module imports
+only the matcher, so the registries can import it without a cycle. Keep the list
+short: fix the resource whenever the rule can be met.
 """
 
 from __future__ import annotations
 
-from innovate_infra.compliance.acknowledgments import NagAcknowledgment
-from innovate_infra.compliance.checkov_skips import CheckovSkip
+from typing import NamedTuple
+
 from innovate_infra.compliance.matching import ResourceMatcher
+
+
+class NagAcknowledgment(NamedTuple):
+    rule_ids: tuple[str, ...]
+    matcher: ResourceMatcher
+    reason: str
+
+
+class CheckovSkip(NamedTuple):
+    check_id: str
+    matcher: ResourceMatcher
+    reason: str
+
 
 AWS = "AwsSolutions::AwsSolutions-"
 NIST = "NIST.800.53.R5::NIST.800.53.R5-"
