@@ -2,7 +2,7 @@
 """CDK entry point: synthesizes every environment of the estate into cdk.out/.
 
 Runs offline: `python app.py` (what `make synth` does) or `cdk synth --no-lookups`.
-Select environments with `-c environments=dev,prod` (CLI) or INFRA_ENVIRONMENTS.
+With the CDK CLI, `-c environments=dev,prod` restricts the synth to those environments.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from innovate_infra.estate import build_estate, create_app  # noqa: E402
 
 def main() -> int:
     app = create_app(outdir=os.environ.get("CDK_OUTDIR") or INFRA_DIR / "cdk.out")
-    selected = app.node.try_get_context("environments") or os.environ.get("INFRA_ENVIRONMENTS")
+    selected = app.node.try_get_context("environments")
     only = [name.strip() for name in str(selected).split(",") if name.strip()] if selected else None
     try:
         estate = load_estate(INFRA_DIR / "config", only=only)

@@ -49,7 +49,7 @@ infra-install: $(INFRA_STAMP) $(INFRA_CHECKOV_STAMP) $(INFRA_NPM_STAMP)
 # synth as CDK validation plugins: any unacknowledged finding fails it.
 $(INFRA_OUT)/manifest.json: $(INFRA_STAMP) $(INFRA_SOURCES)
 	@rm -rf $(INFRA_OUT)
-	@cd $(INFRA_DIR) && $(INFRA_PY) app.py
+	@cd $(INFRA_DIR) && $(INFRA_PY) app.py || { rm -f $@; exit 1; }
 	@touch $@
 
 infra-synth: $(INFRA_OUT)/manifest.json
