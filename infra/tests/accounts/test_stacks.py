@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from innovate_infra.accounts.compliance import (
     ACCOUNTS_ACKNOWLEDGMENTS,
     ACCOUNTS_CHECKOV_SKIPS,
@@ -88,23 +90,48 @@ def tag_map(tags: Any) -> dict[str, str]:
     return {str(t["Key"]): str(t["Value"]) for t in tags}
 
 
-def test_every_tagged_resource_carries_the_tag_standard(synth_lake: Synthesized) -> None:
-    tagging = synth_lake.config.guardrails.tagging
-    allowed = {
-        "Project": tagging.project, "Environment": tagging.environment, "Owner": tagging.owner,
-        "CostCenter": tagging.cost_center, "DataClassification": tagging.data_classification,
-    }  # fmt: skip
+@cache
+def taggable(cfn_type: str, region: str) -> bool:
+    """Whether CloudFormation lets this resource type carry tags (provider schema)."""
+    if cfn_type.startswith("Custom::"):
+        return False
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, cfn_type).schema
+    return bool(schema.get("tagging", {}).get("taggable")) and "Tags" in schema.get(
+        "properties", {}
+    )
+
+
+def test_every_taggable_resource_carries_the_tag_standard(synth_lake: Synthesized) -> None:
+    config = synth_lake.config
+    tagging = config.guardrails.tagging
+    expected = {
+        "Project": tagging.project[0],
+        "Environment": "shared",
+        "Owner": tagging.owner[0],
+        "CostCenter": tagging.cost_center[0],
+    }
+    assert sorted([*expected, "DataClassification"]) == sorted(REQUIRED_TAG_KEYS)
     checked = 0
+    wrong: list[str] = []
     for stack in synth_lake.stacks.all():
         for logical, resource in synth_lake.template(stack).to_json()["Resources"].items():
-            tags = resource.get("Properties", {}).get("Tags")
-            if tags is None:
+            if not taggable(resource["Type"], config.organization.home_region):
                 continue
-            found = tag_map(tags)
-            for key in REQUIRED_TAG_KEYS:
-                assert found.get(key) in allowed[key], f"{stack.stack_name}/{logical}: {key}"
             checked += 1
+            found = tag_map(resource.get("Properties", {}).get("Tags", []))
+            bad = {k: found.get(k) for k, v in expected.items() if found.get(k) != v}
+            if found.get("DataClassification") not in tagging.data_classification:
+                bad["DataClassification"] = found.get("DataClassification")
+            if bad:
+                wrong.append(f"{stack.stack_name}/{logical} ({resource['Type']}): {bad}")
+    assert not wrong, "\n".join(wrong)
     assert checked > 50
+
+
+def test_archives_are_classified_restricted(synth: Synthesized) -> None:
+    for stack in (synth.stacks.log_archive, synth.stacks.audit_data):
+        for resource in synth.template(stack).find_resources("AWS::S3::Bucket").values():
+            assert tag_map(resource["Properties"]["Tags"])["DataClassification"] == "restricted"
 
 
 def test_every_acknowledgment_and_skip_matches_something(synth_lake: Synthesized) -> None:

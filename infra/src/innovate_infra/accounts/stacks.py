@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import Environment, Stack
 from constructs import Construct
 
 from innovate_infra.accounts.cis_alarms import CisAlarms
@@ -32,6 +32,7 @@ from innovate_infra.accounts.log_archive import LogArchive
 from innovate_infra.accounts.org_trail import AuditLogStore, OrganizationTrail
 from innovate_infra.accounts.organization import GuardrailPolicies, OrganizationStructure
 from innovate_infra.accounts.security_lake import SecurityLakeDataLake
+from innovate_infra.tagging import apply_standard_tags
 
 STACK_PREFIX = "Innovate"
 
@@ -73,8 +74,7 @@ class _AccountStack(Stack):
             description=description,
             termination_protection=True,
         )
-        for key, value in stack_tags(config, classification).items():
-            Tags.of(self).add(key, value)
+        apply_standard_tags(self, stack_tags(config, classification))
 
 
 class ManagementOrganizationStack(_AccountStack):
