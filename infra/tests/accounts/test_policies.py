@@ -230,8 +230,29 @@ def test_only_platform_automation_is_exempt_from_security_service_protection(
         assert exempt == [
             f"arn:aws:iam::*:role/cdk-{q}-cfn-exec-role-*",
             f"arn:aws:iam::*:role/{config.guardrails.security_role_prefix}*",
+            "arn:aws:iam::*:role/OrganizationAccountAccessRole",
+            "arn:aws:iam::*:role/stacksets-exec-*",
             "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_BreakGlassAdmin_*",
         ]
+
+
+def test_workload_principals_are_not_exempt(config: AccountsConfig) -> None:
+    """Developers, workloads and the CDK deploy role itself stay under the guardrails."""
+    exempt = policy_parameters(config)["PlatformAutomationPrincipalArns"]
+    q = config.guardrails.cdk_qualifier
+    for arn in (
+        "arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+        "AWSReservedSSO_Developer_0123456789abcdef",
+        f"arn:aws:iam::333333333333:role/cdk-{q}-deploy-role-333333333333-eu-west-1",
+        "arn:aws:iam::333333333333:role/innovate-dev-karpenter-node",
+        "arn:aws:iam::333333333333:user/someone",
+    ):
+        assert not any(fnmatch.fnmatch(arn, pattern) for pattern in exempt), arn
+    break_glass = (
+        "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+        "AWSReservedSSO_BreakGlassAdmin_0123456789abcdef"
+    )
+    assert any(fnmatch.fnmatch(break_glass, pattern) for pattern in exempt)
 
 
 def test_data_protection_guardrails(config: AccountsConfig) -> None:

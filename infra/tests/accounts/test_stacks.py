@@ -154,7 +154,8 @@ def test_registry_entries_have_the_estate_registry_fields() -> None:
     reasons = [a.reason for a in ACCOUNTS_ACKNOWLEDGMENTS] + [
         s.reason for s in ACCOUNTS_CHECKOV_SKIPS
     ]
-    assert all(len(r) >= 80 for r in reasons)
+    # The estate's registry tests demand reasons an auditor can check (200+ characters).
+    assert all(len(r) >= 200 for r in reasons)
 
 
 def test_nag_gate_blocks_an_unacknowledged_finding(config: AccountsConfig, tmp_path: Path) -> None:

@@ -233,7 +233,8 @@ ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     NagAcknowledgment(
         rule_ids=(AWS + "IAM4[" + MANAGED + "service-role/AmazonSecurityLakeMetastoreManager]",),
         matcher=META_STORE_ROLE,
-        reason="Security Lake requires its meta-store manager role to carry the AWS-maintained "
+        reason="Security Lake requires its meta-store manager role (assumed only by the Security "
+        "Lake Lambda that maintains partitions and the Glue catalog) to carry the AWS-maintained "
         "AmazonSecurityLakeMetastoreManager policy, which AWS updates with the service.",
     ),
 )

@@ -15,12 +15,21 @@ def break_glass_principal_arns() -> list[str]:
 
 
 def platform_automation_principal_arns(config: AccountsConfig) -> list[str]:
-    """Principals that may change security tooling: CloudFormation deployments (the CDK
-    bootstrap execution role), the platform's own security automation roles, break-glass."""
+    """Principals that may change security tooling and the protected roles.
+
+    * the CDK execution role: CloudFormation deploying reviewed code;
+    * the platform's own security automation roles (``<security_role_prefix>*``);
+    * ``OrganizationAccountAccessRole`` and ``stacksets-exec-*``: assumable only from the
+      management account (whose administrators can detach any SCP anyway); needed to
+      bootstrap member accounts and for the Config-recorder StackSet;
+    * break-glass.
+    """
     g = config.guardrails
     return [
         f"arn:aws:iam::*:role/cdk-{g.cdk_qualifier}-cfn-exec-role-*",
         f"arn:aws:iam::*:role/{g.security_role_prefix}*",
+        f"arn:aws:iam::*:role/{ORGANIZATION_ACCESS_ROLE}",
+        "arn:aws:iam::*:role/stacksets-exec-*",
         *break_glass_principal_arns(),
     ]
 
