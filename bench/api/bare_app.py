@@ -7,9 +7,11 @@ gap between this and the API is the cost of the API's own layers.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import threading
+import uuid
 
 import psycopg
 from argon2 import PasswordHasher
@@ -21,14 +23,33 @@ _local = threading.local()
 _hasher = PasswordHasher()
 
 NOTE_COLUMNS = "id, title, body, created_at, updated_at"
+# Diagnostic variants (run_bench.py --bare-db) that add the API's database pattern back
+# piece by piece; "plain" is the reference: autocommit, one statement, one round trip.
+#   pipeline     + the token-revocation SELECT, pipelined with the query (one round trip)
+#   tx-pipeline  + inside a transaction: BEGIN, both SELECTs, then COMMIT (two round trips)
+MODE = os.environ.get("BENCH_BARE_DB", "plain")
+REVOKED = "SELECT 1 FROM revoked_tokens WHERE jti = %s"
+_JTI = uuid.uuid4()  # never revoked, like a live token
 
 
 def db() -> psycopg.Connection:
     # One connection per gunicorn thread, opened after fork: no pool bookkeeping.
     conn = getattr(_local, "conn", None)
     if conn is None or conn.closed:
-        conn = _local.conn = psycopg.connect(DSN, autocommit=True)
+        conn = _local.conn = psycopg.connect(DSN, autocommit=MODE != "tx-pipeline")
     return conn
+
+
+def run(sql: str, params: tuple) -> psycopg.Cursor:
+    conn = db()
+    if MODE == "plain":
+        return conn.execute(sql, params)
+    with conn.pipeline():
+        conn.execute(REVOKED, (_JTI,))
+        cur = conn.execute(sql, params)
+    if not conn.autocommit:
+        conn.commit()
+    return cur
 
 
 def out(payload: object, status: int = 200) -> Response:
@@ -52,47 +73,39 @@ def ready():
 
 @app.get("/api/v1/notes/<note_id>")
 def get_note(note_id: str):
-    row = (
-        db()
-        .execute(
-            f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
-            " WHERE id = %s AND owner_id = %s AND deleted_at IS NULL",
-            (note_id, request.headers["X-User-Id"]),
-        )
-        .fetchone()
-    )
+    row = run(
+        f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
+        " WHERE id = %s AND owner_id = %s AND deleted_at IS NULL",
+        (note_id, request.headers["X-User-Id"]),
+    ).fetchone()
     return out(note(row)) if row else out({}, 404)
 
 
 @app.get("/api/v1/notes")
 def list_notes():
     limit = int(request.args.get("limit", 20))
-    rows = (
-        db()
-        .execute(
-            f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
-            " WHERE owner_id = %s AND deleted_at IS NULL"
-            " ORDER BY created_at DESC, id DESC LIMIT %s",
-            (request.headers["X-User-Id"], limit + 1),
-        )
-        .fetchall()
-    )
-    more = len(rows) > limit
-    return out({"items": [note(r) for r in rows[:limit]], "next_cursor": "x" if more else None})
+    rows = run(
+        f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
+        " WHERE owner_id = %s AND deleted_at IS NULL"
+        " ORDER BY created_at DESC, id DESC LIMIT %s",
+        (request.headers["X-User-Id"], limit + 1),
+    ).fetchall()
+    cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        raw = f"{rows[-1][3].isoformat()}|{rows[-1][0]}".encode()
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return out({"items": [note(r) for r in rows], "next_cursor": cursor})
 
 
 @app.post("/api/v1/notes")
 def create_note():
     data = request.get_json()
-    row = (
-        db()
-        .execute(
-            f"INSERT INTO notes (owner_id, title, body) VALUES (%s, %s, %s)"  # noqa: S608
-            f" RETURNING {NOTE_COLUMNS}",
-            (request.headers["X-User-Id"], data["title"], data["body"]),
-        )
-        .fetchone()
-    )
+    row = run(
+        f"INSERT INTO notes (owner_id, title, body) VALUES (%s, %s, %s)"  # noqa: S608
+        f" RETURNING {NOTE_COLUMNS}",
+        (request.headers["X-User-Id"], data["title"], data["body"]),
+    ).fetchone()
     return out(note(row), 201)
 
 
@@ -109,4 +122,6 @@ def login():
     row = conn.execute("SELECT id, password_hash FROM users WHERE email = %s", (email,)).fetchone()
     _hasher.verify(row[1], request.get_json()["password"])
     conn.execute("DELETE FROM login_throttle WHERE email = %s", (email,))
+    if not conn.autocommit:
+        conn.commit()
     return out({"user_id": str(row[0])})

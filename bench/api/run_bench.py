@@ -33,7 +33,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -380,6 +380,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument(
+        "--bare-db",
+        choices=["plain", "pipeline", "tx-pipeline"],
+        default="plain",
+        help="diagnostic: give the bare reference part of the API's database pattern "
+        "(see bare_app.py); the default 'plain' is the reference",
+    )
+    p.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -442,6 +449,7 @@ def _run(args: argparse.Namespace) -> int:
         bare_env = {
             **os.environ,
             "BENCH_BARE_DSN": dsn,
+            "BENCH_BARE_DB": args.bare_db,
             "BENCH_API_CONF": str(GUNICORN_CONF),
             # The API's config (re)creates this dir; keep it away from the API's.
             "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics-bare"),
@@ -485,9 +493,13 @@ def _run(args: argparse.Namespace) -> int:
             return 0
 
         rounds: dict[str, dict[str, list[WrkResult]]] = {}
-        other_cpu: dict[str, float] = {}
-        # CPU used by anything but us, wrk and our PostgreSQL: a noisy neighbour shows.
-        probe = Probe([os.getpid(), postmaster_pid(cluster.data_dir)])
+        # CPU time of each server's processes and of PostgreSQL per round, and of
+        # everything else on the machine (a noisy neighbour shows instead of misleading).
+        pm = postmaster_pid(cluster.data_dir)
+        probes = {
+            t: Probe([os.getpid(), pm], {"app": [proc.pid], "db": [pm]})
+            for t, proc in (("bare", bare), ("api", api))
+        }
         for scenario in args.only:
             signin = scenario == "sign_in"
             conns = args.signin_connections if signin else args.connections
@@ -504,22 +516,24 @@ def _run(args: argparse.Namespace) -> int:
                 for t, base in targets.items():
                     run_wrk(base, reqs[t], args.warmup, conns, args.wrk_threads, timeout)
             rounds[scenario] = {t: [] for t in targets}
-            others: list[float] = []
             # Short alternating rounds (bare, api, api, bare, ...): drift and bursts from
             # anything else on the machine land on both targets alike.
             for i in range(args.rounds):
                 for t in ("bare", "api") if i % 2 == 0 else ("api", "bare"):
-                    probe.start()
+                    probes[t].start()
                     r = run_wrk(targets[t], reqs[t], seconds, conns, args.wrk_threads, timeout)
-                    others.append(probe.stop())
+                    cpu = probes[t].stop()
+                    r = replace(
+                        r, app_cpu_s=cpu.cpu_s["app"], db_cpu_s=cpu.cpu_s["db"], other_cpu=cpu.other
+                    )
                     rounds[scenario][t].append(r)
                     print(
-                        f"  {scenario:<12} {t:<5} round {i + 1}: {r.rps:7.0f} req/s"
-                        f"  p50 {r.p50_ms:7.1f} ms  p99 {r.p99_ms:7.1f} ms  errors {r.errors}"
-                        f"  other CPU {others[-1]:.0%}",
+                        f"  {scenario:<12} {t:<5} round {i + 1}: {r.rps:6.0f} req/s"
+                        f"  p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:6.1f} ms  errors {r.errors}"
+                        f"  CPU/req app {r.app_ms:.2f} ms db {r.db_ms:.2f} ms"
+                        f"  other {r.other_cpu:.0%}",
                         flush=True,
                     )
-            other_cpu[scenario] = sum(others) / len(others)
             for name, proc, log in (("api", api, api_log), ("bare", bare, bare_log)):
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} server died during {scenario}:\n{_tail(log)}")
@@ -531,16 +545,14 @@ def _run(args: argparse.Namespace) -> int:
             f"wrk: {args.connections} connections ({args.signin_connections} for sign_in), "
             f"{args.wrk_threads} threads, {args.rounds} alternating rounds of {seconds}s per "
             f"target after {args.warmup}s warm-up; {args.users} users, {args.notes} notes"
+            + (f"; bare reference with --bare-db {args.bare_db}" if args.bare_db != "plain" else "")
         )
+        print(format_table([(s, r["api"], r["bare"], ratios[s]) for s, r in results.items()]))
         print(
-            format_table(
-                [(s, r["api"], r["bare"], ratios[s], other_cpu[s]) for s, r in results.items()]
-            )
-        )
-        print(
-            "errors = responses >= 400 + socket errors; vs bare = API req/s / bare req/s "
-            "(median of paired rounds, min-max); other CPU = share of the machine used by "
-            "processes outside the benchmark meanwhile (a busy neighbour makes figures low)"
+            "errors: responses >= 400 + socket errors.  app/db ms/req: CPU time of the "
+            "server's processes / of PostgreSQL per request.\nother: share of the machine "
+            "used by processes outside the benchmark (a busy neighbour lowers req/s, not "
+            "ms/req).  vs bare: API req/s / bare req/s, median of paired rounds (min-max)."
         )
         if "sign_in" in results:
             print("sign_in is argon2-bound by design: both targets verify the same argon2id hash")
@@ -553,9 +565,14 @@ def _run(args: argparse.Namespace) -> int:
                         "results": {
                             s: {
                                 "ratio_rounds": ratios[s],
-                                "other_cpu": other_cpu[s],
                                 **{
-                                    t: {**asdict(r), "rps": r.rps, "errors": r.errors}
+                                    t: {
+                                        **asdict(r),
+                                        "rps": r.rps,
+                                        "errors": r.errors,
+                                        "app_ms_per_request": r.app_ms,
+                                        "db_ms_per_request": r.db_ms,
+                                    }
                                     for t, r in rr.items()
                                 },
                             }

@@ -19,6 +19,18 @@ class WrkResult:
     max_ms: float
     status_errors: int
     socket_errors: int
+    # CPU seconds the server's process tree and PostgreSQL used meanwhile (cpu_probe).
+    app_cpu_s: float = 0.0
+    db_cpu_s: float = 0.0
+    other_cpu: float = 0.0  # share of the machine used by everything else
+
+    @property
+    def app_ms(self) -> float:
+        return self.app_cpu_s * 1000 / self.requests if self.requests else 0.0
+
+    @property
+    def db_ms(self) -> float:
+        return self.db_cpu_s * 1000 / self.requests if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -62,6 +74,9 @@ def combine(rounds: list[WrkResult]) -> WrkResult:
         max_ms=max(r.max_ms for r in rounds),
         status_errors=sum(r.status_errors for r in rounds),
         socket_errors=sum(r.socket_errors for r in rounds),
+        app_cpu_s=sum(r.app_cpu_s for r in rounds),
+        db_cpu_s=sum(r.db_cpu_s for r in rounds),
+        other_cpu=statistics.fmean(r.other_cpu for r in rounds),
     )
 
 
@@ -71,24 +86,23 @@ def paired_ratios(api: list[WrkResult], bare: list[WrkResult]) -> list[float]:
     return [a.rps / b.rps for a, b in zip(api, bare, strict=True) if b.rps]
 
 
-def format_table(
-    rows: list[tuple[str, WrkResult, WrkResult | None, list[float], float | None]],
-) -> str:
-    """Rows of (endpoint, api, bare, per-round ratios, CPU share used by other processes):
-    one line per API endpoint plus its bare reference, with the median API/bare req/s
-    ratio, its spread over the rounds, and how disturbed the machine was."""
+def format_table(rows: list[tuple[str, WrkResult, WrkResult | None, list[float]]]) -> str:
+    """Rows of (endpoint, api, bare, per-round ratios): one line per API endpoint plus its
+    bare reference. Throughput ratio is the median of paired rounds (min-max after it);
+    CPU per request (server processes, PostgreSQL) is nearly immune to a busy neighbour,
+    and "other" says how busy that neighbour was."""
     header = (
-        f"{'endpoint':<16} {'target':<6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>7} {'vs bare':>8}  {'(rounds)':<11} {'other CPU':>9}"
+        f"{'endpoint':<12} {'target':<6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'errors':>6} {'app ms/req':>10} {'db ms/req':>9} {'other':>6}  vs bare"
     )
-    lines = [header, "-" * len(header)]
-    for name, api, bare, ratios, other in rows:
-        ratio, spread = "n/a", ""
+    lines = [header, "-" * (len(header) + 14)]
+    for name, api, bare, ratios in rows:
+        ratio = "n/a"
         if ratios:
             ratio = f"{statistics.median(ratios):.2f}"
-            spread = f"({min(ratios):.2f}-{max(ratios):.2f})" if len(ratios) > 1 else ""
-        noise = f"{other:.0%}" if other is not None else ""
-        lines.append(_row(name, "api", api, ratio) + f"  {spread:<11} {noise:>9}")
+            if len(ratios) > 1:
+                ratio += f" ({min(ratios):.2f}-{max(ratios):.2f})"
+        lines.append(_row(name, "api", api, ratio))
         if bare is not None:
             lines.append(_row("", "bare", bare, ""))
     return "\n".join(lines)
@@ -96,6 +110,6 @@ def format_table(
 
 def _row(name: str, target: str, r: WrkResult, ratio: str) -> str:
     return (
-        f"{name:<16} {target:<6} {r.rps:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} "
-        f"{r.errors:>7d} {ratio:>8}"
-    )
+        f"{name:<12} {target:<6} {r.rps:>7.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} "
+        f"{r.errors:>6d} {r.app_ms:>10.2f} {r.db_ms:>9.2f} {r.other_cpu:>6.0%}  {ratio}"
+    ).rstrip()
