@@ -113,13 +113,14 @@ def test_metrics_aggregate_across_workers(dsn, tmp_path):
         total = sum(
             float(m.group(1))
             for m in re.finditer(
-                r'^http_requests_total\{method="GET",route="/api/v1/version",status="200"\} (\S+)$',
+                r"^http_request_duration_seconds_count"
+                r'\{method="GET",route="/api/v1/version",status="200"\} (\S+)$',
                 text,
                 re.M,
             )
         )
         assert total == 30
-        files = {p.name.rsplit("_", 1)[-1] for p in (tmp_path / "metrics").glob("counter_*.db")}
+        files = {p.name.rsplit("_", 1)[-1] for p in (tmp_path / "metrics").glob("histogram_*.db")}
         assert len(files) >= 2  # several workers wrote samples, and /metrics summed them
     finally:
         _stop(proc)

@@ -135,7 +135,7 @@ def test_metrics_count_requests_by_route_and_status(client, user):
     client.get(f"/api/v1/notes/{uuid.uuid4()}", headers=bearer(user))
     text = client.get("/metrics").get_data(as_text=True)
     assert (
-        'http_requests_total{method="GET",route="/api/v1/notes/<uuid:note_id>",status="404"}'
+        'http_request_duration_seconds_count{method="GET",route="/api/v1/notes/<uuid:note_id>",status="404"}'
         in text
     )
     assert "http_request_duration_seconds_bucket" in text

@@ -21,7 +21,7 @@ from innovate_api.logs import configure_logging
 from innovate_api.routes import auth as auth_routes
 from innovate_api.routes import notes as notes_routes
 from innovate_api.routes import ops as ops_routes
-from innovate_api.security import Passwords, Tokens
+from innovate_api.security import BEARER_SCHEME, Passwords, Tokens
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         VALIDATION_ERROR_DESCRIPTION="Validation error: the problem body names each field",
         AUTH_ERROR_DESCRIPTION="Missing, invalid, expired or revoked access token",
         JSON_SORT_KEYS=False,
+        SECURITY_SCHEMES=BEARER_SCHEME,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["innovate.db"] = Database(settings, secret_client=secret_client)
@@ -137,6 +138,10 @@ def _problem_media_types(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
             responses = operation["responses"]
             if "requestBody" in operation:
                 operation["requestBody"]["required"] = True  # no body is a 400
+            if operation.get("security"):
+                responses.setdefault(
+                    "401", {"description": "Missing, invalid, expired or revoked access token"}
+                )
             if "requestBody" in operation or operation.get("parameters"):
                 for code, text in generic.items():
                     if code == "400" or "requestBody" in operation:

@@ -119,6 +119,9 @@ class Database:
         return ConnectionPool(
             conninfo=self.connector.conninfo,
             connection_class=_Conn,
+            # Reads are single statements; writes open explicit transactions. No
+            # BEGIN/COMMIT round trips on the hot read paths.
+            kwargs={"autocommit": True},
             min_size=self.settings.database_pool_min,
             max_size=self.settings.database_pool_max,
             timeout=self.settings.database_pool_timeout,
@@ -140,9 +143,17 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection in a transaction: committed on success, rolled back on error."""
-        with self.pool.connection() as conn:
+        """A pooled autocommit connection (use ``conn.transaction()`` for multi-statement work).
+
+        getconn/putconn directly: with autocommit there is nothing to commit on exit, and
+        the pool rolls back anything left open when the connection comes back.
+        """
+        pool = self.pool
+        conn = pool.getconn()
+        try:
             yield conn
+        finally:
+            pool.putconn(conn)
 
     def pool_stats(self) -> dict[str, int]:
         if self._pool is None:

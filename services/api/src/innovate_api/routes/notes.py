@@ -14,7 +14,7 @@ from flask import Response, current_app
 from innovate_api.db import Database
 from innovate_api.jsonio import json_response, note_json
 from innovate_api.schemas import NoteIn, NoteOut, NotePage, NotePatch, PageQuery
-from innovate_api.security import auth, authed_execute, principal
+from innovate_api.security import auth_required, authed_read, authed_write, principal
 
 bp = APIBlueprint("notes", __name__, url_prefix="/api/v1/notes", tag="Notes")
 
@@ -42,13 +42,13 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
 
 
 @bp.post("")
-@bp.auth_required(auth)
+@auth_required
 @bp.input(NoteIn, arg_name="data")
 @bp.output(NoteOut, status_code=201, description="The created note")
-@bp.doc(summary="Create a note")
+@bp.doc(security="BearerAuth", summary="Create a note")
 def create_note(data: NoteIn) -> Response:
     with _db().connection() as conn:
-        row = authed_execute(
+        row = authed_write(
             conn,
             "INSERT INTO notes (owner_id, title, body) VALUES (%s, %s, %s) "
             "RETURNING id, title, body, created_at, updated_at",
@@ -58,10 +58,10 @@ def create_note(data: NoteIn) -> Response:
 
 
 @bp.get("")
-@bp.auth_required(auth)
+@auth_required
 @bp.input(PageQuery, location="query", arg_name="page")
 @bp.output(NotePage, description="A page of notes, newest first")
-@bp.doc(summary="List my notes (cursor pagination)")
+@bp.doc(security="BearerAuth", summary="List my notes (cursor pagination)")
 def list_notes(page: PageQuery) -> Response:
     owner = principal().user_id
     if page.cursor:
@@ -80,7 +80,7 @@ def list_notes(page: PageQuery) -> Response:
         )
         params = (owner, page.limit + 1)
     with _db().connection() as conn:
-        rows = authed_execute(conn, query, params).fetchall()
+        rows = authed_read(conn, query, params)
     next_cursor = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]
@@ -89,30 +89,30 @@ def list_notes(page: PageQuery) -> Response:
 
 
 @bp.get("/<uuid:note_id>")
-@bp.auth_required(auth)
+@auth_required
 @bp.output(NoteOut, description="The note")
-@bp.doc(summary="Read one of my notes")
+@bp.doc(security="BearerAuth", summary="Read one of my notes")
 def get_note(note_id: uuid.UUID) -> Response:
     with _db().connection() as conn:
-        row = authed_execute(
+        rows = authed_read(
             conn,
             "SELECT id, title, body, created_at, updated_at FROM notes "
             "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL",
             (note_id, principal().user_id),
-        ).fetchone()
-    if row is None:
+        )
+    if not rows:
         abort(404, "Note not found.")
-    return json_response(note_json(row))
+    return json_response(note_json(rows[0]))
 
 
 @bp.patch("/<uuid:note_id>")
-@bp.auth_required(auth)
+@auth_required
 @bp.input(NotePatch, arg_name="data")
 @bp.output(NoteOut, description="The updated note")
-@bp.doc(summary="Change the title and/or body of one of my notes")
+@bp.doc(security="BearerAuth", summary="Change the title and/or body of one of my notes")
 def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
     with _db().connection() as conn:
-        row = authed_execute(
+        row = authed_write(
             conn,
             "UPDATE notes SET title = COALESCE(%s, title), body = COALESCE(%s, body), "
             "updated_at = now() "
@@ -126,12 +126,12 @@ def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
 
 
 @bp.delete("/<uuid:note_id>")
-@bp.auth_required(auth)
+@auth_required
 @bp.output({}, status_code=204, description="Deleted (kept for the retention period)")
-@bp.doc(summary="Delete one of my notes (soft delete)")
+@bp.doc(security="BearerAuth", summary="Delete one of my notes (soft delete)")
 def delete_note(note_id: uuid.UUID) -> Response:
     with _db().connection() as conn:
-        row = authed_execute(
+        row = authed_write(
             conn,
             "UPDATE notes SET deleted_at = now() "
             "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL RETURNING id",
