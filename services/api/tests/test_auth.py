@@ -147,7 +147,17 @@ def test_me(client, user):
 
 
 def test_logout_revokes_token_server_side(client, user, db):
+    note = client.post("/api/v1/notes", json={"title": "mine"}, headers=bearer(user)).get_json()
     assert client.post("/api/v1/auth/logout", headers=bearer(user)).status_code == 204
+    # Found rows and empty results both see the revocation.
+    assert client.get(f"/api/v1/notes/{note['id']}", headers=bearer(user)).status_code == 401
+    assert (
+        client.patch(
+            f"/api/v1/notes/{note['id']}", json={"title": "x"}, headers=bearer(user)
+        ).status_code
+        == 401
+    )
+    assert client.delete(f"/api/v1/notes/{note['id']}", headers=bearer(user)).status_code == 401
     assert db.execute("SELECT count(*) FROM revoked_tokens").fetchone() == (1,)
     for method, path in [
         ("get", "/api/v1/me"),
@@ -158,7 +168,7 @@ def test_logout_revokes_token_server_side(client, user, db):
         assert r.status_code == 401, path
     r = client.post("/api/v1/notes", json={"title": "after logout"}, headers=bearer(user))
     assert r.status_code == 401
-    assert db.execute("SELECT count(*) FROM notes").fetchone() == (0,)  # rolled back
+    assert db.execute("SELECT title, deleted_at FROM notes").fetchall() == [("mine", None)]
 
 
 def test_other_sessions_survive_logout(client, user):

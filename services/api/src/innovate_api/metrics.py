@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import (
@@ -46,13 +47,14 @@ def observe(method: str, route: str, status: int, seconds: float) -> None:
     LATENCY.labels(method, route, str(status)).observe(seconds)
 
 
-def update_pool(stats: dict[str, int], force: bool = False) -> None:
+def update_pool(get_stats: Callable[[], dict[str, int]], force: bool = False) -> None:
     """Pool gauges, refreshed at most once a second per process (cheap on hot paths)."""
     global _last_pool_update
     now = time.monotonic()
     if not force and now - _last_pool_update < 1.0:
         return
     _last_pool_update = now
+    stats = get_stats()
     if not stats:
         return
     size = stats.get("pool_size", 0)

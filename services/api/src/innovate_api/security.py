@@ -4,7 +4,7 @@ Verifying a token costs one HMAC (and is cached per process until the token expi
 revocation is checked in the same database round trip as the request's own query, so
 sign out holds across pods without an extra round trip:
 
-* ``authed_read`` wraps a SELECT into one statement that also reports revocation;
+* ``authed_read`` adds the revocation flag to a SELECT (one statement when it finds rows);
 * ``authed_write`` runs the check and the write in one transaction (pipelined).
 """
 
@@ -146,11 +146,7 @@ def principal() -> Principal:
 
 
 _REVOKED_SQL = "SELECT 1 FROM revoked_tokens WHERE jti = %s"
-_READ_WRAPPER = (
-    "SELECT r.revoked, q.* FROM "
-    "(SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) AS revoked) AS r "
-    "LEFT JOIN LATERAL ({query}) AS q ON NOT r.revoked"
-)
+_REVOKED_COLUMN = "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s), "
 
 
 def _reject_revoked() -> NoReturn:
@@ -160,14 +156,21 @@ def _reject_revoked() -> NoReturn:
 def authed_read(conn: psycopg.Connection[Any], query: str, params: Sequence[Any]) -> list[Any]:
     """Rows of the SELECT ``query``, checked against revocation in the same statement.
 
-    ``query`` is a constant SQL string with positional parameters (never user text).
+    ``query`` is a constant SQL string (never user text) starting with ``SELECT``; the
+    revocation flag is added as a leading column (an InitPlan, evaluated once). Only an
+    empty result needs a second, tiny query to tell "revoked" from "nothing there".
     """
-    wrapped = _READ_WRAPPER.format(query=query)
-    rows = conn.execute(wrapped, (principal().jti, *params)).fetchall()
-    if rows and rows[0][0]:
+    if not query.startswith("SELECT "):
+        raise ValueError("authed_read takes a SELECT statement")
+    jti = principal().jti
+    rows = conn.execute(_REVOKED_COLUMN + query[7:], (jti, *params)).fetchall()
+    if rows:
+        if rows[0][0]:
+            _reject_revoked()
+        return [row[1:] for row in rows]
+    if conn.execute(_REVOKED_SQL, (jti,)).fetchone() is not None:
         _reject_revoked()
-    # The LEFT JOIN yields one all-NULL row when the query itself has none.
-    return [row[1:] for row in rows if row[1] is not None]
+    return []
 
 
 def authed_write(

@@ -47,7 +47,7 @@ _METRICS_DOC: Any = {200: {"description": "Prometheus text format", "content": {
 @bp.doc(summary="Prometheus metrics", responses=_METRICS_DOC)
 def metrics_endpoint() -> Response:
     db: Database = current_app.extensions["innovate.db"]
-    metrics.update_pool(db.pool_stats(), force=True)
+    metrics.update_pool(db.pool_stats, force=True)
     body, content_type = metrics.render()
     return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
 
