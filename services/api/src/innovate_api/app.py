@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
-import os
-import re
-import time
-import uuid
 from typing import Any
 
 from apiflask import APIFlask
-from flask import Response, g, request
+from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
-from innovate_api import __version__, metrics
+from innovate_api import __version__
 from innovate_api.cli import purge_deleted
 from innovate_api.config import Settings, load_settings
 from innovate_api.db import Database
 from innovate_api.errors import PROBLEM_MIME, PROBLEM_SCHEMA, handle_http_error, problem
 from innovate_api.logs import configure_logging
+from innovate_api.observability import ROUTE_KEY, RequestObservability
 from innovate_api.routes import auth as auth_routes
 from innovate_api.routes import notes as notes_routes
 from innovate_api.routes import ops as ops_routes
 from innovate_api.security import BEARER_SCHEME, Passwords, Tokens
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-access_log = logging.getLogger("innovate_api.access")
 log = logging.getLogger("innovate_api")
+
+
+class InnovateApp(APIFlask):
+    def full_dispatch_request(self) -> Response:
+        # Record the route template for metrics/logs (bounded label cardinality).
+        rule = request.url_rule
+        request.environ[ROUTE_KEY] = rule.rule if rule is not None else "<unmatched>"
+        return super().full_dispatch_request()
 
 
 def create_app(settings: Settings | None = None, *, secret_client: Any = None) -> APIFlask:
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
     settings = settings or load_settings()
     configure_logging(settings.log_level)
 
-    app = APIFlask(
+    app = InnovateApp(
         "innovate_api",
         title="Innovate API",
         version=__version__,
@@ -66,43 +67,11 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
     app.cli.add_command(purge_deleted)
     app.spec_processor(_problem_media_types)
 
-    @app.before_request
-    def _start() -> Response | None:
-        g.start = time.perf_counter()
-        incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else _new_request_id()
-        if request.method in _BODY_METHODS:
-            length = request.content_length
-            if length is not None and length > settings.max_content_length:
-                return problem(413, "The request body is too large.")
-            has_body = bool(length) or "Transfer-Encoding" in request.headers
-            if (has_body or request.mimetype) and not request.is_json:
-                return problem(415, "Use Content-Type: application/json.")
-        return None
-
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        start = g.get("start")
-        if start is not None:
-            elapsed = time.perf_counter() - start
-            rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-            metrics.observe(request.method, rule, response.status_code, elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "route": rule,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "remote_addr": request.remote_addr,
-                },
-            )
-        metrics.update_pool(app.extensions["innovate.db"].pool_stats)
-        return response
+    app.wsgi_app = RequestObservability(  # type: ignore[method-assign]
+        app.wsgi_app,
+        settings.max_content_length,
+        app.extensions["innovate.db"].pool_stats,
+    )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -112,20 +81,6 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         return problem(500, "Internal error. Quote the request id when reporting it.")
 
     return app
-
-
-_id_state = {"pid": -1, "prefix": "", "counter": itertools.count()}
-
-
-def _new_request_id() -> str:
-    """32 hex chars, unique per process: a random per-process prefix plus a counter.
-
-    Cheaper than uuid4 (no urandom system call per request); re-seeded after fork.
-    """
-    pid = os.getpid()
-    if _id_state["pid"] != pid:
-        _id_state.update(pid=pid, prefix=uuid.uuid4().hex[:20], counter=itertools.count())
-    return f"{_id_state['prefix']}{next(_id_state['counter']):012x}"  # type: ignore[call-overload]
 
 
 def _problem_media_types(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:

@@ -9,9 +9,11 @@ from http import HTTPStatus
 from typing import Any
 
 from apiflask import HTTPError
-from flask import Response, g
+from flask import Response, has_request_context, request
 
 PROBLEM_MIME = "application/problem+json"
+# Set by the observability middleware (kept here to avoid an import cycle).
+REQUEST_ID_KEY = "innovate.request_id"
 log = logging.getLogger("innovate_api.errors")
 
 # OpenAPI schema of the problem body (documented for every 4xx response).
@@ -40,13 +42,12 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-def problem(
+def problem_body(
     status: int,
     detail: str | None = None,
-    *,
+    request_id: str | None = None,
     errors: list[dict[str, str]] | None = None,
-    headers: Mapping[str, Any] | None = None,
-) -> Response:
+) -> bytes:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -56,10 +57,22 @@ def problem(
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    request_id = g.get("request_id")
     if request_id:
         body["request_id"] = request_id
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
+    return json.dumps(body).encode()
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: Mapping[str, Any] | None = None,
+) -> Response:
+    request_id = request.environ.get(REQUEST_ID_KEY) if has_request_context() else None
+    response = Response(
+        problem_body(status, detail, request_id, errors), status=status, mimetype=PROBLEM_MIME
+    )
     for key, value in (headers or {}).items():
         response.headers[key] = str(value)
     return response

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -16,7 +16,9 @@ _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = g.get("request_id") if has_request_context() else None
+            record.request_id = (
+                request.environ.get("innovate.request_id") if has_request_context() else None
+            )
         return True
 
 

@@ -43,8 +43,17 @@ POOL_WAITING = Gauge(
 _last_pool_update = 0.0
 
 
+_children: dict[tuple[str, str, int], Any] = {}
+
+
 def observe(method: str, route: str, status: int, seconds: float) -> None:
-    LATENCY.labels(method, route, str(status)).observe(seconds)
+    # Label sets are bounded (route templates, not paths); cache the children so the
+    # hot path skips labels()'s lock and validation.
+    key = (method, route, status)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = LATENCY.labels(method, route, str(status))
+    child.observe(seconds)
 
 
 def update_pool(get_stats: Callable[[], dict[str, int]], force: bool = False) -> None:
