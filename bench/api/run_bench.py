@@ -400,12 +400,14 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
+    # Ctrl-C even when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
     try:
         return _run(args)
     except (KeyboardInterrupt, Stop) as exc:
-        print(f"\ninterrupted ({exc or 'SIGINT'}); cleaned up", file=sys.stderr)
+        print(f"\ninterrupted ({str(exc) or 'SIGINT'}); cleaned up", file=sys.stderr)
         return 130
 
 
