@@ -14,6 +14,8 @@ from pathlib import Path
 INFRA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(INFRA_DIR / "src"))
 
+from innovate_infra.accounts.config import ConfigError as AccountsConfigError  # noqa: E402
+from innovate_infra.accounts.config import load_accounts_config  # noqa: E402
 from innovate_infra.config import ConfigError, load_estate  # noqa: E402
 from innovate_infra.estate import build_estate, create_app  # noqa: E402
 
@@ -24,10 +26,13 @@ def main() -> int:
     only = [name.strip() for name in str(selected).split(",") if name.strip()] if selected else None
     try:
         estate = load_estate(INFRA_DIR / "config", only=only)
-    except ConfigError as exc:
+        accounts = load_accounts_config(
+            INFRA_DIR / "config" / "accounts" / "accounts.yaml", estate.organization
+        )
+    except (ConfigError, AccountsConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    build_estate(app, estate)
+    build_estate(app, estate, accounts)
     # CDK's own validation: construct validation plus error annotations fail the synth.
     app.synth(validate_on_synthesis=True)
     return 0

@@ -9,6 +9,8 @@ from typing import Any
 
 from aws_cdk import App, Stage
 
+from innovate_infra.accounts.config import AccountsConfig, load_accounts_config
+from innovate_infra.accounts.stacks import AccountStacks, build_account_stacks
 from innovate_infra.compliance.checks import enable_compliance
 from innovate_infra.config import EstateConfig
 from innovate_infra.stages import EnvironmentStage
@@ -55,13 +57,30 @@ def build_environment_stages(app: App, estate: EstateConfig) -> list[Stage]:
     return [EnvironmentStage(app, estate=estate, env=env) for env in estate.environments.values()]
 
 
-def build_estate(app: App, estate: EstateConfig) -> list[Stage]:
-    """Everything the estate deploys, with the policy gates attached to the whole app.
+def build_account_stacks_of(
+    app: App, estate: EstateConfig, accounts: AccountsConfig | None = None
+) -> AccountStacks:
+    """The management and security/logs account stacks (issue #4), at the app's top level.
 
-    Extension point: the management and security/logs account stacks (issue 4) are
-    added here, next to the environment stages, so that the same cdk-nag packs,
-    acknowledgments, checkov skips and tag checks cover them.
+    ``accounts`` defaults to ``config/accounts/accounts.yaml`` read against the estate's
+    organization settings (account ids, regions, tag standard come from there).
+    """
+    if accounts is None:
+        accounts = load_accounts_config(organization=estate.organization)
+    return build_account_stacks(app, accounts)
+
+
+def build_estate(
+    app: App, estate: EstateConfig, accounts: AccountsConfig | None = None
+) -> list[Stage]:
+    """Everything the estate deploys, with the policy gates attached to the whole app:
+    one stage per environment, then the management and security/logs account stacks.
+
+    Extension point: stacks of later issues are added here, before ``enable_compliance``,
+    so that the same cdk-nag packs, acknowledgments, checkov skips and tag checks cover
+    them. Returns the environment stages.
     """
     stages = build_environment_stages(app, estate)
+    build_account_stacks_of(app, estate, accounts)
     enable_compliance(app)
     return stages

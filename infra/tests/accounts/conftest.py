@@ -1,8 +1,10 @@
-"""Shared fixtures: the accounts config and the synthesized stacks, built the way the
-estate builds them: the foundation's app (cdk.json context), its compliance wiring
-(cdk-nag AwsSolutions, NIST 800-53 r5 and HIPAA Security as blocking validation
-plugins) and the accounts' registry of acknowledgments and checkov skips, so any
-unacknowledged finding makes synthesis itself fail."""
+"""Shared fixtures: the accounts config and the synthesized account stacks, built the
+way ``make synth`` builds them (``estate.create_app`` with the cdk.json context,
+``estate.build_account_stacks_of``, ``enable_compliance``: cdk-nag AwsSolutions,
+NIST 800-53 r5 and HIPAA Security as blocking validation plugins plus the estate's
+registry of acknowledgments and checkov skips), so any unacknowledged finding makes
+synthesis itself fail. The environment stages are left out to keep these tests fast;
+``test_estate_integration.py`` covers the whole app."""
 
 from __future__ import annotations
 
@@ -13,16 +15,9 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
-from innovate_infra.accounts.compliance import ACCOUNTS_ACKNOWLEDGMENTS, ACCOUNTS_CHECKOV_SKIPS
 from innovate_infra.accounts.config import AccountsConfig, load_accounts_config
 from innovate_infra.accounts.stacks import AccountStacks, build_account_stacks
-from innovate_infra.compliance.acknowledgments import NagAcknowledgment
-from innovate_infra.compliance.checkov_skips import CheckovSkip
-from innovate_infra.compliance.checks import (
-    ApplyCheckovSkips,
-    ApplyNagAcknowledgments,
-    enable_compliance,
-)
+from innovate_infra.compliance.checks import enable_compliance
 from innovate_infra.estate import create_app
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -46,21 +41,9 @@ def with_security_lake(config: AccountsConfig, enabled: bool) -> AccountsConfig:
     return config.model_copy(update={"security_lake": lake})
 
 
-def estate_acknowledgments() -> list[NagAcknowledgment]:
-    """The accounts entries in the estate registry's type (same fields, same order)."""
-    return [NagAcknowledgment(*entry) for entry in ACCOUNTS_ACKNOWLEDGMENTS]
-
-
-def estate_checkov_skips() -> list[CheckovSkip]:
-    return [CheckovSkip(*entry) for entry in ACCOUNTS_CHECKOV_SKIPS]
-
-
 def apply_accounts_compliance(app: cdk.App) -> None:
-    """The estate's gates plus the accounts registry (a no-op duplicate once the estate's
-    registry includes it: acknowledging twice and writing the same skips are idempotent)."""
+    """The estate's gates; its registry includes the accounts entries."""
     enable_compliance(app)
-    cdk.Aspects.of(app).add(ApplyNagAcknowledgments(estate_acknowledgments()))
-    cdk.Aspects.of(app).add(ApplyCheckovSkips(estate_checkov_skips()))
 
 
 def synthesize(config: AccountsConfig, outdir: Path) -> Synthesized:

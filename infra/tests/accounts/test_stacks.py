@@ -19,17 +19,12 @@ from innovate_infra.accounts.compliance import (
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.stacks import build_account_stacks
 from innovate_infra.compliance import gates
-from innovate_infra.compliance.acknowledgments import NagAcknowledgment
-from innovate_infra.compliance.checkov_skips import CheckovSkip
+from innovate_infra.compliance.acknowledgments import ACKNOWLEDGMENTS, NagAcknowledgment
+from innovate_infra.compliance.checkov_skips import CHECKOV_SKIPS, CheckovSkip
 from innovate_infra.config import REQUIRED_TAG_KEYS
 from innovate_infra.estate import INFRA_DIR, create_app
 
-from .conftest import (
-    Synthesized,
-    apply_accounts_compliance,
-    estate_acknowledgments,
-    estate_checkov_skips,
-)
+from .conftest import Synthesized, apply_accounts_compliance
 
 STATEFUL_TYPES = {"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::SecurityLake::DataLake"}
 
@@ -142,7 +137,8 @@ def test_every_acknowledgment_and_skip_matches_something(synth_lake: Synthesized
         assert any(skip.matcher.matches(n) for n in nodes), skip.matcher.description
 
 
-def test_registry_entries_have_the_estate_registry_fields() -> None:
+def test_registry_entries_are_declared_in_the_estate_registry() -> None:
+    """The gates accept only reasons declared in the estate's two registries."""
     assert [NagAcknowledgment(*a) for a in ACCOUNTS_ACKNOWLEDGMENTS] == [
         NagAcknowledgment(rule_ids=a.rule_ids, matcher=a.matcher, reason=a.reason)
         for a in ACCOUNTS_ACKNOWLEDGMENTS
@@ -151,6 +147,8 @@ def test_registry_entries_have_the_estate_registry_fields() -> None:
         CheckovSkip(check_id=s.check_id, matcher=s.matcher, reason=s.reason)
         for s in ACCOUNTS_CHECKOV_SKIPS
     ]
+    assert all(NagAcknowledgment(*a) in ACKNOWLEDGMENTS for a in ACCOUNTS_ACKNOWLEDGMENTS)
+    assert all(CheckovSkip(*s) in CHECKOV_SKIPS for s in ACCOUNTS_CHECKOV_SKIPS)
     reasons = [a.reason for a in ACCOUNTS_ACKNOWLEDGMENTS] + [
         s.reason for s in ACCOUNTS_CHECKOV_SKIPS
     ]
@@ -168,17 +166,6 @@ def test_nag_gate_blocks_an_unacknowledged_finding(config: AccountsConfig, tmp_p
         app.synth(validate_on_synthesis=True)
 
 
-@pytest.fixture
-def declared_registries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The estate's gates accept only declared reasons; declare the accounts registry too
-    (idempotent once the estate's registry includes it)."""
-    monkeypatch.setattr(
-        gates, "ACKNOWLEDGMENTS", (*gates.ACKNOWLEDGMENTS, *estate_acknowledgments())
-    )
-    monkeypatch.setattr(gates, "CHECKOV_SKIPS", (*gates.CHECKOV_SKIPS, *estate_checkov_skips()))
-
-
-@pytest.mark.usefixtures("declared_registries")
 @pytest.mark.parametrize("variant", ["synth", "synth_lake"])
 def test_nag_gate_passes(variant: str, request: pytest.FixtureRequest) -> None:
     synthesized: Synthesized = request.getfixturevalue(variant)
@@ -200,7 +187,6 @@ def checkov_binary() -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("declared_registries")
 def test_checkov_gate_passes(synth_lake: Synthesized) -> None:
     result = gates.checkov_gate(synth_lake.outdir, checkov_binary())
     assert result.passed, result.render()

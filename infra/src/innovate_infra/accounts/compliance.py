@@ -102,15 +102,13 @@ TRAIL_ROLE_POLICY = ResourceMatcher(
     ),
     description="organization trail's CloudWatch Logs delivery policy",
 )
-CONFIG_ROLES = ResourceMatcher(
+AWS_SERVICE_POLICY_ROLES = ResourceMatcher(
     cfn_type="AWS::IAM::Role",
-    path_pattern=r"^Innovate-Security-(Detection|Organization)/.+/Config(Recorder|Aggregator)Role/Resource$",
-    description="AWS Config recorder and organization aggregator roles",
-)
-META_STORE_ROLE = ResourceMatcher(
-    cfn_type="AWS::IAM::Role",
-    path_pattern=r"^Innovate-Security-SecurityLake/SecurityLake/MetaStoreManagerRole/Resource$",
-    description="Security Lake meta-store manager role",
+    path_pattern=(
+        r"^Innovate-Security-(Detection|Organization|SecurityLake)/.+/"
+        r"(ConfigRecorderRole|ConfigAggregatorRole|MetaStoreManagerRole)/Resource$"
+    ),
+    description="AWS Config recorder and aggregator roles, Security Lake meta-store role",
 )
 
 TRAIL_LOG_STREAMS = (
@@ -224,18 +222,14 @@ ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
         rule_ids=(
             AWS + "IAM4[" + MANAGED + "service-role/AWS_ConfigRole]",
             AWS + "IAM4[" + MANAGED + "service-role/AWSConfigRoleForOrganizations]",
+            AWS + "IAM4[" + MANAGED + "service-role/AmazonSecurityLakeMetastoreManager]",
         ),
-        matcher=CONFIG_ROLES,
-        reason="AWS_ConfigRole (recorder) and AWSConfigRoleForOrganizations (aggregator) are the "
-        "AWS-maintained read-only policies AWS Config requires; AWS extends them as Config "
-        "supports new resource types, which a copied policy would miss.",
-    ),
-    NagAcknowledgment(
-        rule_ids=(AWS + "IAM4[" + MANAGED + "service-role/AmazonSecurityLakeMetastoreManager]",),
-        matcher=META_STORE_ROLE,
-        reason="Security Lake requires its meta-store manager role (assumed only by the Security "
-        "Lake Lambda that maintains partitions and the Glue catalog) to carry the AWS-maintained "
-        "AmazonSecurityLakeMetastoreManager policy, which AWS updates with the service.",
+        matcher=AWS_SERVICE_POLICY_ROLES,
+        reason="AWS_ConfigRole (Config recorder), AWSConfigRoleForOrganizations (Config "
+        "organization aggregator) and AmazonSecurityLakeMetastoreManager (Security Lake "
+        "meta-store role, assumed only by the Security Lake Lambda that maintains partitions) "
+        "are the AWS-maintained policies these services require; AWS extends them as the "
+        "services add resource types, which a copied policy would miss.",
     ),
 )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from innovate_infra.accounts.compliance import ACCOUNTS_ACKNOWLEDGMENTS
 from innovate_infra.compliance.matching import ResourceMatcher
 
 
@@ -46,3 +47,7 @@ ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
         ),
     ),
 )
+
+# Management and security/logs account stacks (issue #4): declared, with their matchers
+# and reasons, in innovate_infra/accounts/compliance.py (same fields as this dataclass).
+ACKNOWLEDGMENTS += tuple(NagAcknowledgment(*entry) for entry in ACCOUNTS_ACKNOWLEDGMENTS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from innovate_infra.accounts.compliance import ACCOUNTS_CHECKOV_SKIPS
 from innovate_infra.compliance.matching import ResourceMatcher
 
 
@@ -53,3 +54,7 @@ CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
         "usable, so it cannot itself be placed in that VPC.",
     ),
 )
+
+# Management and security/logs account stacks (issue #4): declared in
+# innovate_infra/accounts/compliance.py (same fields as this dataclass).
+CHECKOV_SKIPS += tuple(CheckovSkip(*entry) for entry in ACCOUNTS_CHECKOV_SKIPS)
