@@ -83,8 +83,12 @@ def up(state: Path, port: int, pg_port: int) -> int:
     )
     url = f"http://127.0.0.1:{port}"
     pidfile = state / "api" / "gunicorn.pid"
+    url_file = state / "api" / "url"
     if _pid(pidfile) is not None:
-        print(f"api: already running at {url}")
+        running = url_file.read_text().strip() if url_file.exists() else "(unknown URL)"
+        print(f"api: already running at {running}")
+        if running != url:
+            print(f"api: note: not moved to {url}; run `make down` first to change the port")
         return 0
     if port_in_use(port):
         print(
@@ -107,6 +111,7 @@ def up(state: Path, port: int, pg_port: int) -> int:
     if not _wait_ready(url, 30):
         print(f"api: error: the API did not become ready; see {log_path}", file=sys.stderr)
         return 1
+    url_file.write_text(url + "\n")
     print(f"api: running at {url}  (logs: {log_path})")
     print(f"api: try  curl {url}/api/v1/version")
     return 0
