@@ -89,8 +89,8 @@ def paired_ratios(api: list[WrkResult], bare: list[WrkResult]) -> list[float]:
 def format_table(rows: list[tuple[str, WrkResult, WrkResult | None, list[float]]]) -> str:
     """Rows of (endpoint, api, bare, per-round ratios): one line per API endpoint plus its
     bare reference. Throughput ratio is the median of paired rounds (min-max after it);
-    CPU per request (server processes, PostgreSQL) is nearly immune to a busy neighbour,
-    and "other" says how busy that neighbour was."""
+    CPU per request (server processes, PostgreSQL) is less sensitive to a busy neighbour
+    than req/s, and "other" says how busy that neighbour was."""
     header = (
         f"{'endpoint':<12} {'target':<6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'errors':>6} {'app ms/req':>10} {'db ms/req':>9} {'other':>6}  vs bare"
