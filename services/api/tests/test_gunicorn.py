@@ -134,12 +134,16 @@ def _dockerfile() -> dict[str, object]:
     copies: dict[str, str] = {}
     entrypoint: list[str] = []
     health: list[str] = []
+    args: dict[str, str] = {}
     for line in final.splitlines():
         word, _, rest = line.strip().partition(" ")
-        if word == "ENV":
+        if word == "ARG":
+            key, _, value = rest.partition("=")
+            args[key] = value
+        elif word == "ENV":
             for item in shlex.split(rest):
                 key, _, value = item.partition("=")
-                env[key] = value
+                env[key] = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), value)
         elif word == "COPY" and not rest.startswith("--from"):
             *sources, dest = rest.split()
             for src in sources:
@@ -170,6 +174,8 @@ def test_image_entrypoint_and_healthcheck_work(dsn, tmp_path):
         assert ok.returncode == 0
         r = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
         assert r.status_code == 200
+        version = requests.get(f"http://127.0.0.1:{port}/api/v1/version", timeout=5).json()
+        assert version["git_sha"] == "unknown"  # the image's ARG default
     finally:
         _stop(proc)
     # With the API gone the same healthcheck fails, so it is a real check.
