@@ -127,6 +127,10 @@ def test_readyz_503_when_database_unreachable(pg):
     try:
         assert_problem(app.test_client().get("/readyz"), 503)
         assert app.test_client().get("/healthz").status_code == 200  # liveness unaffected
+        token = app.extensions["innovate.tokens"].issue(uuid.uuid4())
+        r = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert_problem(r, 503)
+        assert r.headers["Retry-After"] == "5"
     finally:
         app.extensions["innovate.db"].close()
 

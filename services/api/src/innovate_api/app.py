@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from apiflask import APIFlask
 from flask import Response, request
+from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from innovate_api import __version__
@@ -73,6 +75,13 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         app.extensions["innovate.db"].pool_stats,
     )
 
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(exc: Exception) -> Response:
+        # Database down, overloaded or too slow: a retryable 503, not a 500.
+        log.warning("database unavailable", extra={"error": type(exc).__name__})
+        return problem(503, "The service is temporarily unavailable.", headers={"Retry-After": "5"})
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):  # routed here only for non-error codes
@@ -109,6 +118,10 @@ def _problem_media_types(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
             responses = operation["responses"]
             if "requestBody" in operation:
                 operation["requestBody"]["required"] = True  # no body is a 400
+            if path.startswith(("/api/v1/auth/", "/api/v1/me", "/api/v1/notes")):
+                responses.setdefault(
+                    "503", {"description": "Database temporarily unavailable (Retry-After)"}
+                )
             if operation.get("security"):
                 responses.setdefault(
                     "401", {"description": "Missing, invalid, expired or revoked access token"}
