@@ -93,23 +93,33 @@ def format_table(rows: list[tuple[str, WrkResult, WrkResult | None, list[float]]
     than req/s, and "other" says how busy that neighbour was."""
     header = (
         f"{'endpoint':<12} {'target':<6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'errors':>6} {'app ms/req':>10} {'db ms/req':>9} {'other':>6}  vs bare"
+        f"{'errors':>6} {'app ms/req':>10} {'db ms/req':>9} {'other':>6} {'CPU vs bare':>11}"
+        "  req/s vs bare"
     )
-    lines = [header, "-" * (len(header) + 14)]
+    lines = [header, "-" * (len(header) + 6)]
     for name, api, bare, ratios in rows:
         ratio = "n/a"
         if ratios:
             ratio = f"{statistics.median(ratios):.2f}"
             if len(ratios) > 1:
                 ratio += f" ({min(ratios):.2f}-{max(ratios):.2f})"
-        lines.append(_row(name, "api", api, ratio))
+        cpu = cpu_ratio(api, bare) if bare is not None else None
+        lines.append(_row(name, "api", api, f"{cpu:.2f}" if cpu else "n/a", ratio))
         if bare is not None:
-            lines.append(_row("", "bare", bare, ""))
+            lines.append(_row("", "bare", bare, "", ""))
     return "\n".join(lines)
 
 
-def _row(name: str, target: str, r: WrkResult, ratio: str) -> str:
+def cpu_ratio(api: WrkResult, bare: WrkResult) -> float | None:
+    """Bare CPU per request / API CPU per request (server + PostgreSQL): the cost of the
+    API's layers as the req/s ratio would be on a machine with nothing else running."""
+    api_ms = api.app_ms + api.db_ms
+    return (bare.app_ms + bare.db_ms) / api_ms if api_ms else None
+
+
+def _row(name: str, target: str, r: WrkResult, cpu: str, ratio: str) -> str:
     return (
         f"{name:<12} {target:<6} {r.rps:>7.0f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} "
-        f"{r.errors:>6d} {r.app_ms:>10.2f} {r.db_ms:>9.2f} {r.other_cpu:>6.0%}  {ratio}"
+        f"{r.errors:>6d} {r.app_ms:>10.2f} {r.db_ms:>9.2f} {r.other_cpu:>6.0%} {cpu:>11}"
+        f"  {ratio}"
     ).rstrip()
