@@ -9,9 +9,10 @@ API_REQS := $(API_DIR)/requirements/runtime.txt $(API_DIR)/requirements/dev.txt 
             $(API_DIR)/pyproject.toml $(ROOT)/tools/devstack/pyproject.toml
 CHECKOV_VENV := $(VENV_ROOT)/api-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
-# Local stack ports (override: make up API_PORT=8081 API_PG_PORT=55433).
+# Local stack ports, both below Linux's ephemeral range so client connections never
+# hold them (override: make up API_PORT=8081 API_PG_PORT=25433).
 API_PORT ?= 8000
-API_PG_PORT ?= 55432
+API_PG_PORT ?= 25432
 API_LOCAL := $(LOCAL_DIR)
 PIP_QUIET := --quiet --disable-pip-version-check
 

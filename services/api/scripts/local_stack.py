@@ -148,7 +148,7 @@ def main() -> int:
     parser.add_argument("command", choices=["up", "down", "status"])
     parser.add_argument("--state", type=Path, required=True)
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--pg-port", type=int, default=55432)
+    parser.add_argument("--pg-port", type=int, default=25432)
     args = parser.parse_args()
     state = args.state.absolute()
     try:

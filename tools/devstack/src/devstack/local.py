@@ -3,7 +3,7 @@
 ``LocalPostgres(state_dir, port=None)`` keeps ``<state_dir>/devstack.json`` (0600) with
 generated passwords and the port, and the cluster in ``<state_dir>/data``::
 
-    local = LocalPostgres(Path(".local/postgres"), port=55432)
+    local = LocalPostgres(Path(".local/postgres"), port=25432)
     local.up()            # init once, start if needed, ensure role + database
     local.app_dsn()       # sslmode=verify-full against the cluster's certificate
     local.down()          # stop, keep data
@@ -19,7 +19,8 @@ from typing import Any
 
 from devstack.postgres import PostgresCluster
 
-DEFAULT_PORT = 55432
+# Below Linux's ephemeral range (32768-60999), so client connections never hold it.
+DEFAULT_PORT = 25432
 
 
 class LocalPostgres:

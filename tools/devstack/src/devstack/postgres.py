@@ -111,9 +111,19 @@ def find_pg_bin(path: str | None = None, debian_root: Path = Path("/usr/lib/post
 
 
 def port_in_use(port: int, host: str = HOST) -> bool:
+    """True when a server could not listen on ``host:port`` right now.
+
+    Tries to bind (as PostgreSQL and gunicorn will, with SO_REUSEADDR) rather than to
+    connect: a port can be taken without anything accepting on it, e.g. as the local
+    end of a client connection.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+        return False
 
 
 def free_port(host: str = HOST) -> int:
@@ -330,8 +340,10 @@ class PostgresCluster:
     def _wait_accepting(self, timeout: int) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if port_in_use(self.port):
-                return
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.settimeout(0.5)
+                if sock.connect_ex((HOST, self.port)) == 0:
+                    return
             time.sleep(0.1)
         raise DevstackError(f"PostgreSQL did not accept connections on {HOST}:{self.port}")
 
