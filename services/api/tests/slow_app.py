@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from flask import request
 
@@ -13,5 +15,7 @@ app = create_app()
 
 @app.get("/test/slow")
 def slow() -> dict[str, str]:
+    # Tell the test the request is in flight, so SIGTERM is sent at the right moment.
+    Path(os.environ["SLOW_MARKER"]).write_text("started")
     time.sleep(float(request.args.get("seconds", "2")))
     return {"status": "slow request finished"}

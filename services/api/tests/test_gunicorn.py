@@ -74,7 +74,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def test_sigterm_lets_in_flight_requests_finish(dsn, tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = _env(dsn, port, tmp_path, GUNICORN_WORKERS="1", GUNICORN_GRACEFUL_TIMEOUT="15")
+    marker = tmp_path / "slow-started"
+    env = _env(
+        dsn,
+        port,
+        tmp_path,
+        GUNICORN_WORKERS="1",
+        GUNICORN_GRACEFUL_TIMEOUT="15",
+        SLOW_MARKER=str(marker),
+    )
     proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "slow_app:app"], env)
     try:
         _wait_up(url, proc)
@@ -86,7 +94,10 @@ def test_sigterm_lets_in_flight_requests_finish(dsn, tmp_path):
 
         thread = threading.Thread(target=slow)
         thread.start()
-        time.sleep(0.8)  # the slow request is now in flight
+        deadline = time.monotonic() + 20
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the slow request never reached the worker"
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)
