@@ -118,8 +118,20 @@ def test_metrics_aggregate_across_workers(dsn, tmp_path):
     proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env)
     try:
         _wait_up(url, proc)
-        for _ in range(30):
-            requests.get(url + "/api/v1/version", timeout=5, headers={"Connection": "close"})
+
+        def burst() -> None:
+            for _ in range(10):
+                r = requests.get(
+                    url + "/api/v1/version", timeout=5, headers={"Connection": "close"}
+                )
+                assert r.status_code == 200
+
+        # Concurrent clients, so several workers serve requests.
+        threads = [threading.Thread(target=burst) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         text = requests.get(url + "/metrics", timeout=5).text
         total = sum(
             float(m.group(1))
@@ -130,7 +142,7 @@ def test_metrics_aggregate_across_workers(dsn, tmp_path):
                 re.M,
             )
         )
-        assert total == 30
+        assert total == 60
         files = {p.name.rsplit("_", 1)[-1] for p in (tmp_path / "metrics").glob("histogram_*.db")}
         assert len(files) >= 2  # several workers wrote samples, and /metrics summed them
     finally:
