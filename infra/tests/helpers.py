@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 
 def resources_of(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -87,3 +90,22 @@ class NetworkLayout:
     def firewall_az(self, firewall_id: str) -> str:
         [mapping] = self.firewalls[firewall_id]["Properties"]["SubnetMappings"]
         return self.az(str(ref(mapping["SubnetId"])))
+
+
+def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    """A template resource's tags as a map (list-style or map-style ``Tags``)."""
+    tags = resource.get("Properties", {}).get("Tags", [])
+    if isinstance(tags, dict):  # map-style tags (a few resource types)
+        return {str(k): str(v) for k, v in tags.items()}
+    return {str(t["Key"]): str(t["Value"]) for t in tags}
+
+
+@cache
+def taggable(cfn_type: str, region: str) -> bool:
+    """Whether CloudFormation lets this resource type carry tags (from the provider schema)."""
+    if cfn_type.startswith("Custom::"):
+        return False
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, cfn_type).schema
+    return bool(schema.get("tagging", {}).get("taggable")) and "Tags" in schema.get(
+        "properties", {}
+    )

@@ -2,9 +2,9 @@
 way ``make synth`` builds them (``estate.create_app`` with the cdk.json context,
 ``estate.build_account_stacks_of``, ``enable_compliance``: cdk-nag AwsSolutions,
 NIST 800-53 r5 and HIPAA Security as blocking validation plugins plus the estate's
-registry of acknowledgments and checkov skips), so any unacknowledged finding makes
-synthesis itself fail. The environment stages are left out to keep these tests fast;
-``test_estate_integration.py`` covers the whole app."""
+single registry of acknowledgments and checkov skips, ``compliance/suppressions.py``),
+so any unacknowledged finding makes synthesis itself fail. The environment stages are
+left out to keep these tests fast; ``test_estate_integration.py`` covers the whole app."""
 
 from __future__ import annotations
 
@@ -41,15 +41,10 @@ def with_security_lake(config: AccountsConfig, enabled: bool) -> AccountsConfig:
     return config.model_copy(update={"security_lake": lake})
 
 
-def apply_accounts_compliance(app: cdk.App) -> None:
-    """The estate's gates; its registry includes the accounts entries."""
-    enable_compliance(app)
-
-
 def synthesize(config: AccountsConfig, outdir: Path) -> Synthesized:
     app = create_app(outdir=outdir)
     stacks = build_account_stacks(app, config)
-    apply_accounts_compliance(app)
+    enable_compliance(app)
     app.synth(validate_on_synthesis=True)
     return Synthesized(config=config, stacks=stacks, outdir=outdir)
 

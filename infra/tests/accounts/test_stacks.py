@@ -3,28 +3,32 @@
 
 from __future__ import annotations
 
+import json
 import os
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-from innovate_infra.accounts.compliance import (
-    ACCOUNTS_ACKNOWLEDGMENTS,
-    ACCOUNTS_CHECKOV_SKIPS,
-)
 from innovate_infra.accounts.config import AccountsConfig
 from innovate_infra.accounts.stacks import build_account_stacks
 from innovate_infra.compliance import gates
-from innovate_infra.compliance.acknowledgments import ACKNOWLEDGMENTS, NagAcknowledgment
-from innovate_infra.compliance.checkov_skips import CHECKOV_SKIPS, CheckovSkip
+from innovate_infra.compliance.checks import enable_compliance
+from innovate_infra.compliance.suppressions import (
+    ACCOUNT_ACKNOWLEDGMENTS,
+    ACCOUNT_CHECKOV_SKIPS,
+    ACKNOWLEDGMENTS,
+    CHECKOV_SKIPS,
+    ENVIRONMENT_ACKNOWLEDGMENTS,
+    ENVIRONMENT_CHECKOV_SKIPS,
+    PROVIDER_ID,
+)
 from innovate_infra.config import REQUIRED_TAG_KEYS
 from innovate_infra.estate import INFRA_DIR, create_app
 
-from .conftest import Synthesized, apply_accounts_compliance
+from tests.helpers import taggable, tags_of
+
+from .conftest import Synthesized
 
 STATEFUL_TYPES = {"AWS::S3::Bucket", "AWS::KMS::Key", "AWS::SecurityLake::DataLake"}
 
@@ -74,26 +78,9 @@ def test_stateful_resources_live_in_stateful_stacks(synth_lake: Synthesized) -> 
             groups = [
                 r for r in template["Resources"].values()
                 if r["Type"] == "AWS::Logs::LogGroup"
-                and "AWS679f53fac002430cb0da5b7982bd2287" not in r["Metadata"]["aws:cdk:path"]
+                and PROVIDER_ID not in r["Metadata"]["aws:cdk:path"]
             ]  # fmt: skip
             assert not groups, stack.stack_name
-
-
-def tag_map(tags: Any) -> dict[str, str]:
-    if isinstance(tags, dict):
-        return {str(k): str(v) for k, v in tags.items()}
-    return {str(t["Key"]): str(t["Value"]) for t in tags}
-
-
-@cache
-def taggable(cfn_type: str, region: str) -> bool:
-    """Whether CloudFormation lets this resource type carry tags (provider schema)."""
-    if cfn_type.startswith("Custom::"):
-        return False
-    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, cfn_type).schema
-    return bool(schema.get("tagging", {}).get("taggable")) and "Tags" in schema.get(
-        "properties", {}
-    )
 
 
 def test_every_taggable_resource_carries_the_tag_standard(synth_lake: Synthesized) -> None:
@@ -113,7 +100,7 @@ def test_every_taggable_resource_carries_the_tag_standard(synth_lake: Synthesize
             if not taggable(resource["Type"], config.organization.home_region):
                 continue
             checked += 1
-            found = tag_map(resource.get("Properties", {}).get("Tags", []))
+            found = tags_of(resource)
             bad = {k: found.get(k) for k, v in expected.items() if found.get(k) != v}
             if found.get("DataClassification") not in tagging.data_classification:
                 bad["DataClassification"] = found.get("DataClassification")
@@ -126,34 +113,58 @@ def test_every_taggable_resource_carries_the_tag_standard(synth_lake: Synthesize
 def test_archives_are_classified_restricted(synth: Synthesized) -> None:
     for stack in (synth.stacks.log_archive, synth.stacks.audit_data):
         for resource in synth.template(stack).find_resources("AWS::S3::Bucket").values():
-            assert tag_map(resource["Properties"]["Tags"])["DataClassification"] == "restricted"
+            assert tags_of(resource)["DataClassification"] == "restricted"
 
 
-def test_every_acknowledgment_and_skip_matches_something(synth_lake: Synthesized) -> None:
+def test_every_account_suppression_matches_an_account_stack_resource(
+    synth_lake: Synthesized,
+) -> None:
     nodes = [n for stack in synth_lake.stacks.all() for n in stack.node.find_all()]
-    for ack in ACCOUNTS_ACKNOWLEDGMENTS:
+    for ack in ACCOUNT_ACKNOWLEDGMENTS:
         assert any(ack.matcher.matches(n) for n in nodes), ack.matcher.description
-    for skip in ACCOUNTS_CHECKOV_SKIPS:
+    for skip in ACCOUNT_CHECKOV_SKIPS:
         assert any(skip.matcher.matches(n) for n in nodes), skip.matcher.description
+    # The environment section stays out of the account stacks: no entry covers both.
+    for entry in (*ENVIRONMENT_ACKNOWLEDGMENTS, *ENVIRONMENT_CHECKOV_SKIPS):
+        assert not any(entry.matcher.matches(n) for n in nodes), entry.matcher.description
 
 
-def test_registry_entries_are_declared_in_the_estate_registry() -> None:
-    """The gates accept only reasons declared in the estate's two registries."""
-    assert [NagAcknowledgment(*a) for a in ACCOUNTS_ACKNOWLEDGMENTS] == [
-        NagAcknowledgment(rule_ids=a.rule_ids, matcher=a.matcher, reason=a.reason)
-        for a in ACCOUNTS_ACKNOWLEDGMENTS
-    ]
-    assert [CheckovSkip(*s) for s in ACCOUNTS_CHECKOV_SKIPS] == [
-        CheckovSkip(check_id=s.check_id, matcher=s.matcher, reason=s.reason)
-        for s in ACCOUNTS_CHECKOV_SKIPS
-    ]
-    assert all(NagAcknowledgment(*a) in ACKNOWLEDGMENTS for a in ACCOUNTS_ACKNOWLEDGMENTS)
-    assert all(CheckovSkip(*s) in CHECKOV_SKIPS for s in ACCOUNTS_CHECKOV_SKIPS)
-    reasons = [a.reason for a in ACCOUNTS_ACKNOWLEDGMENTS] + [
-        s.reason for s in ACCOUNTS_CHECKOV_SKIPS
+def test_the_single_registry_holds_both_sections_once() -> None:
+    """The aspects and the gates read ACKNOWLEDGMENTS / CHECKOV_SKIPS only: the account
+    section is in them, nothing is declared twice, and every reason can be audited."""
+    assert (*ENVIRONMENT_ACKNOWLEDGMENTS, *ACCOUNT_ACKNOWLEDGMENTS) == ACKNOWLEDGMENTS
+    assert (*ENVIRONMENT_CHECKOV_SKIPS, *ACCOUNT_CHECKOV_SKIPS) == CHECKOV_SKIPS
+    nag_keys = [(rule, a.matcher) for a in ACKNOWLEDGMENTS for rule in a.rule_ids]
+    assert len(nag_keys) == len(set(nag_keys)), "a rule is acknowledged twice for one matcher"
+    skip_keys = [(s.check_id, s.matcher) for s in CHECKOV_SKIPS]
+    assert len(skip_keys) == len(set(skip_keys)), "a check is skipped twice for one matcher"
+    reasons = [a.reason for a in ACCOUNT_ACKNOWLEDGMENTS] + [
+        s.reason for s in ACCOUNT_CHECKOV_SKIPS
     ]
     # The estate's registry tests demand reasons an auditor can check (200+ characters).
     assert all(len(r) >= 200 for r in reasons)
+
+
+def test_every_account_suppression_is_used(synth_lake: Synthesized) -> None:
+    """Each account acknowledgment suppresses a real cdk-nag finding in the synthesized
+    account stacks, and each account checkov skip is written into a template."""
+    report = json.loads((synth_lake.outdir / "validation-report.json").read_text())
+    acknowledged = {
+        (s.get("acknowledgedId"), s.get("reason"))
+        for plugin in report["pluginReports"]
+        for s in plugin.get("suppressedViolations", [])
+    }
+    for ack in ACCOUNT_ACKNOWLEDGMENTS:
+        unused = [r for r in ack.rule_ids if (r, ack.reason) not in acknowledged]
+        assert not unused, f"{ack.matcher.description}: {unused} suppress nothing"
+    written = {
+        (entry["id"], entry["comment"])
+        for path in synth_lake.template_files()
+        for resource in json.loads(path.read_text())["Resources"].values()
+        for entry in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    }
+    for skip in ACCOUNT_CHECKOV_SKIPS:
+        assert (skip.check_id, skip.reason) in written, skip.matcher.description
 
 
 def test_nag_gate_blocks_an_unacknowledged_finding(config: AccountsConfig, tmp_path: Path) -> None:
@@ -161,7 +172,7 @@ def test_nag_gate_blocks_an_unacknowledged_finding(config: AccountsConfig, tmp_p
     app = create_app(outdir=tmp_path)
     stacks = build_account_stacks(app, config)
     s3.Bucket(stacks.detection, "Unreviewed")
-    apply_accounts_compliance(app)
+    enable_compliance(app)
     with pytest.raises(RuntimeError, match="S3BucketSSLRequestsOnly"):
         app.synth(validate_on_synthesis=True)
 

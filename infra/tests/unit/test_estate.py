@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from aws_cdk import Aspects, Stack
-from innovate_infra.compliance.acknowledgments import ACKNOWLEDGMENTS
-from innovate_infra.compliance.checkov_skips import CHECKOV_SKIPS
 from innovate_infra.compliance.checks import (
     ApplyCheckovSkips,
     ApplyNagAcknowledgments,
     stages_under,
 )
+from innovate_infra.compliance.suppressions import ACKNOWLEDGMENTS, CHECKOV_SKIPS
 from innovate_infra.config import EstateConfig
 from innovate_infra.estate import load_context
 

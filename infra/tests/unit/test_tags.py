@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from innovate_infra.config import REQUIRED_TAG_KEYS, EstateConfig
 
 from tests.conftest import Synth
-
-
-@cache
-def taggable(cfn_type: str, region: str) -> bool:
-    """Whether CloudFormation lets this resource type carry tags (from the provider schema)."""
-    if cfn_type.startswith("Custom::"):
-        return False
-    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, cfn_type).schema
-    return bool(schema.get("tagging", {}).get("taggable")) and "Tags" in schema.get(
-        "properties", {}
-    )
-
-
-def tags_of(resource: dict[str, Any]) -> dict[str, str]:
-    tags = resource.get("Properties", {}).get("Tags", [])
-    if isinstance(tags, dict):  # map-style tags (a few resource types)
-        return {str(k): str(v) for k, v in tags.items()}
-    return {str(t["Key"]): str(t["Value"]) for t in tags}
+from tests.helpers import taggable, tags_of
 
 
 def test_every_taggable_resource_carries_the_standard_tags(

@@ -9,8 +9,12 @@ from aws_cdk import Acknowledgment, Aspects, CfnResource, IAspect, Stage, Valida
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from constructs import IConstruct
 
-from innovate_infra.compliance.acknowledgments import ACKNOWLEDGMENTS, NagAcknowledgment
-from innovate_infra.compliance.checkov_skips import CHECKOV_SKIPS, CheckovSkip
+from innovate_infra.compliance.suppressions import (
+    ACKNOWLEDGMENTS,
+    CHECKOV_SKIPS,
+    CheckovSkip,
+    NagAcknowledgment,
+)
 
 NAG_PACKS = ("AwsSolutions", "NIST.800.53.R5", "HIPAA.Security")
 
@@ -55,7 +59,8 @@ def stages_under(app: Stage) -> list[Stage]:
 
 def enable_compliance(app: Stage) -> None:
     """cdk-nag's three packs as blocking validation plugins over the whole app, plus the
-    one list of acknowledgments and the one list of checkov skips on every stage.
+    one list of acknowledgments and the one list of checkov skips (``suppressions.py``)
+    on every stage.
 
     Call it after every stage has been added (``build_estate`` does): CDK aspects are
     not inherited across stage boundaries, so each stage gets them explicitly.

@@ -3,10 +3,10 @@
 * ``nag``: reads the synth's ``validation-report.json`` (cdk-nag's three packs and
   CDK's own template validation ran inside the synth and block it); fails on any
   unacknowledged finding, on acknowledgments whose reason is not declared in
-  ``acknowledgments.py``, and prints pack / rule / count acknowledged.
+  ``suppressions.py``, and prints pack / rule / count acknowledged.
 * ``cfn-lint``: zero errors and zero warnings except W3005.
 * ``checkov``: cloudformation framework, ``--skip-download``, zero failed checks; each
-  skip must be declared in ``checkov_skips.py``.
+  skip must be declared in ``suppressions.py``.
 
 Every gate fails when it has nothing to scan. Usage::
 
@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from innovate_infra.compliance.acknowledgments import ACKNOWLEDGMENTS
-from innovate_infra.compliance.checkov_skips import CHECKOV_SKIPS
+from innovate_infra.compliance.suppressions import ACKNOWLEDGMENTS, CHECKOV_SKIPS
 
 CFN_LINT_IGNORED = ("W3005",)
 # CDK's built-in CloudFormation validation acknowledges a few of its own known schema
@@ -124,7 +123,7 @@ def nag_gate(assembly: Path) -> GateResult:
                 findings.append(
                     f"{name} {suppressed.get('acknowledgedId')} "
                     f"at {suppressed.get('acknowledgedAt')} "
-                    "is acknowledged outside innovate_infra/compliance/acknowledgments.py"
+                    "is acknowledged outside innovate_infra/compliance/suppressions.py"
                 )
     if not plugins:
         findings.append("the validation report lists no plugin: cdk-nag did not run")
@@ -270,7 +269,7 @@ def checkov_gate(assembly: Path, checkov: str, parallel: int = 2) -> GateResult:
         if (check["check_id"], comment) not in declared:
             findings.append(
                 f"{check['check_id']} on {check['resource']} is skipped outside "
-                "innovate_infra/compliance/checkov_skips.py"
+                "innovate_infra/compliance/suppressions.py"
             )
     by_check = Counter((c["check_id"], "skipped") for c in skipped) + Counter(
         (c["check_id"], "FAILED") for c in failed

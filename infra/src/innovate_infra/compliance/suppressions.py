@@ -1,28 +1,39 @@
-"""cdk-nag acknowledgments and checkov skips for the management and security/logs
-stacks, with their reasons, in the estate's registry format.
+"""Every suppression of the estate, with its reason, in one module.
 
-They are data with the same fields as the foundation's ``NagAcknowledgment`` and
-``CheckovSkip`` (``compliance/acknowledgments.py``, ``compliance/checkov_skips.py``),
-which extend their registries with these entries (``NagAcknowledgment(*entry)``), so
-the same aspects apply them and the gates accept their reasons. This module imports
-only the matcher, so the registries can import it without a cycle. Keep the list
-short: fix the resource whenever the rule can be met.
+The policy gates block on any finding that is not suppressed here:
+
+* cdk-nag (AwsSolutions, NIST 800-53 rev 5, HIPAA Security) runs inside the synth;
+  a ``NagAcknowledgment`` names the exact rule ids (``<pack>::<rule>[<finding>]``),
+  the resources it covers and a reason an auditor can check. ``checks.py`` applies
+  them as ``Validations.of(node).acknowledge(...)``; ``gates.py nag`` refuses any
+  acknowledgment whose reason is not declared here.
+* checkov (cloudformation): a ``CheckovSkip`` is written into the matched resources'
+  CloudFormation Metadata (``checkov: skip: [{id, comment}]``), which checkov honours;
+  ``gates.py checkov`` refuses any skip that is not declared here.
+
+Resources are selected by CloudFormation type and construct path (``ResourceMatcher``),
+so the same registry covers the environment stages and the account stacks. Keep the
+lists short: fix the resource instead whenever the rule can be met. Every entry must
+match a synthesized resource (``tests/unit/test_estate.py``,
+``tests/accounts/test_stacks.py``).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from innovate_infra.compliance.matching import ResourceMatcher
 
 
-class NagAcknowledgment(NamedTuple):
+@dataclass(frozen=True)
+class NagAcknowledgment:
     rule_ids: tuple[str, ...]
     matcher: ResourceMatcher
     reason: str
 
 
-class CheckovSkip(NamedTuple):
+@dataclass(frozen=True)
+class CheckovSkip:
     check_id: str
     matcher: ResourceMatcher
     reason: str
@@ -33,13 +44,81 @@ NIST = "NIST.800.53.R5::NIST.800.53.R5-"
 HIPAA = "HIPAA.Security::HIPAA.Security-"
 MANAGED = "Policy::arn:<AWS::Partition>:iam::aws:policy/"
 
-# Construct id of the singleton provider function AwsCustomResource adds to a stack.
-PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
-
 
 def _both(rule: str) -> tuple[str, str]:
+    """The same rule in the NIST 800-53 rev 5 and HIPAA Security packs."""
     return (NIST + rule, HIPAA + rule)
 
+
+# =============================================================================
+# Environment stacks (stages dev, staging, prod: Keys, Logging, Network)
+# =============================================================================
+
+PUBLIC_SUBNET_DEFAULT_ROUTE = ResourceMatcher(
+    cfn_type="AWS::EC2::Route",
+    path_pattern=r"/Network/Vpc/publicSubnet\d+/DefaultRoute$",
+    description="default route (0.0.0.0/0 -> internet gateway) of each VPC public subnet",
+)
+
+ENVIRONMENT_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
+    NagAcknowledgment(
+        rule_ids=_both("VPCNoUnrestrictedRouteToIGW"),
+        matcher=PUBLIC_SUBNET_DEFAULT_ROUTE,
+        reason=(
+            "Public subnets exist only to hold the NAT gateways (and later internet-facing edge "
+            "pieces that a later issue must justify). A NAT gateway needs a 0.0.0.0/0 route to "
+            "the internet gateway to work. Workloads never run there: private subnets route "
+            "0.0.0.0/0 to the Network Firewall endpoint (staging, prod) or the NAT gateway (dev), "
+            "isolated subnets have no internet route, public subnets do not assign public IPs "
+            "(MapPublicIpOnLaunch false), and egress is filtered by the domain allow-list. "
+            "Asserted by tests/unit/test_network.py."
+        ),
+    ),
+)
+
+# CDK's own deploy-time handler that removes the rules of each VPC's default security
+# group (Vpc(restrict_default_security_group=True)); CDK ships it pre-bundled.
+RESTRICT_DEFAULT_SG_HANDLER = ResourceMatcher(
+    cfn_type="AWS::Lambda::Function",
+    path_pattern=r"/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler$",
+    description="CDK's custom-resource handler that strips the VPC default security group",
+)
+
+_HANDLER_CONTEXT = (
+    "CDK-managed custom-resource handler that CloudFormation invokes only while a stack "
+    "deploys, to remove every rule from the VPC's default security group (the control that "
+    "NIST SC-7 / CKV2_AWS_12 ask for). It holds no data and serves no traffic. "
+)
+
+ENVIRONMENT_CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
+    CheckovSkip(
+        "CKV_AWS_115",
+        RESTRICT_DEFAULT_SG_HANDLER,
+        _HANDLER_CONTEXT + "Reserved concurrency is pointless: it runs once per deployment, "
+        "serially, driven by CloudFormation.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_116",
+        RESTRICT_DEFAULT_SG_HANDLER,
+        _HANDLER_CONTEXT + "It is invoked synchronously by CloudFormation, which records any "
+        "failure and rolls the deployment back; a dead-letter queue would never receive events.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_117",
+        RESTRICT_DEFAULT_SG_HANDLER,
+        _HANDLER_CONTEXT + "It only calls the EC2 API and must run before the VPC it fixes is "
+        "usable, so it cannot itself be placed in that VPC.",
+    ),
+)
+
+
+# =============================================================================
+# Account stacks (management and security/logs accounts: Innovate-Management-*,
+# Innovate-Security-*)
+# =============================================================================
+
+# Construct id of the singleton provider function AwsCustomResource adds to a stack.
+PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 
 PROVIDER_FUNCTION = ResourceMatcher(
     cfn_type="AWS::Lambda::Function",
@@ -144,18 +223,17 @@ _PROVIDER_LOGS = (
     "protecting anything sensitive."
 )
 
-ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
+ACCOUNT_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     NagAcknowledgment(
         rule_ids=(
-            AWS + "L1",
             *_both("LambdaConcurrency"),
             *_both("LambdaDLQ"),
             *_both("LambdaInsideVPC"),
         ),
         matcher=PROVIDER_FUNCTION,
-        reason=_PROVIDER + "Its runtime is pinned by aws-cdk-lib and upgraded with it; "
-        "CloudFormation invokes it synchronously and rolls back on failure (no DLQ), it needs "
-        "no reserved concurrency, and it calls only public AWS APIs (no VPC data path).",
+        reason=_PROVIDER + "CloudFormation invokes it synchronously and rolls back on failure "
+        "(no DLQ), it needs no reserved concurrency, and it calls only public AWS APIs (no VPC "
+        "data path).",
     ),
     NagAcknowledgment(
         rule_ids=(AWS + "IAM4[" + MANAGED + "service-role/AWSLambdaBasicExecutionRole]",),
@@ -185,11 +263,6 @@ ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
         reason="The GuardDuty organization-configuration call runs in CDK's provider Lambda; "
         "AWSLambdaBasicExecutionRole only lets it write its own log stream, and its one write "
         "action is scoped to this account's detector.",
-    ),
-    NagAcknowledgment(
-        rule_ids=(AWS + "S1", *_both("S3BucketLoggingEnabled")),
-        matcher=ACCESS_LOG_BUCKET,
-        reason=_ACCESS_LOGS,
     ),
     NagAcknowledgment(
         rule_ids=_both("S3DefaultEncryptionKMS"),
@@ -233,7 +306,7 @@ ACCOUNTS_ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     ),
 )
 
-ACCOUNTS_CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
+ACCOUNT_CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
     CheckovSkip(
         "CKV_AWS_115",
         PROVIDER_FUNCTION,
@@ -271,4 +344,19 @@ ACCOUNTS_CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
         "and kms:ViaService (S3 in the home region): it lets the organization's Firehose delivery "
         "roles encrypt the objects they write to the archive, nothing else.",
     ),
+)
+
+
+# =============================================================================
+# The two registries: the aspects (checks.py) apply them, the gates (gates.py)
+# accept only the reasons declared in them
+# =============================================================================
+
+ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
+    *ENVIRONMENT_ACKNOWLEDGMENTS,
+    *ACCOUNT_ACKNOWLEDGMENTS,
+)
+CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
+    *ENVIRONMENT_CHECKOV_SKIPS,
+    *ACCOUNT_CHECKOV_SKIPS,
 )
