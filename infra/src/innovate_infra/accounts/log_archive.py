@@ -222,13 +222,29 @@ class LogArchive(Construct):
         )
 
     def _log_delivery_policy(self, bucket: s3.Bucket) -> None:
-        """VPC flow logs and WAF deliver through the CloudWatch Logs delivery service."""
-        delivery = iam.ServicePrincipal("delivery.logs.amazonaws.com")
+        """VPC flow logs, Network Firewall and WAF deliver through the CloudWatch Logs
+        delivery service, which writes ``<optional prefix>/AWSLogs/<account>/...``."""
+        self._service_delivery_policy(
+            bucket,
+            sid_prefix="LogDelivery",
+            service="delivery.logs.amazonaws.com",
+            write_resources=[
+                bucket.arn_for_objects("AWSLogs/*"),
+                bucket.arn_for_objects("*/AWSLogs/*"),
+            ],
+        )
+
+    def _service_delivery_policy(
+        self, bucket: s3.Bucket, *, sid_prefix: str, service: str, write_resources: list[str]
+    ) -> None:
+        """An AWS service checks the bucket and writes objects on behalf of this
+        organization's accounts only (``aws:SourceOrgID``)."""
+        principal = iam.ServicePrincipal(service)
         org_only = {"StringEquals": {"aws:SourceOrgID": self._config.organization.organization_id}}
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="LogDeliveryAclCheck",
-                principals=[delivery],
+                sid=f"{sid_prefix}AclCheck",
+                principals=[principal],
                 actions=["s3:GetBucketAcl", "s3:ListBucket"],
                 resources=[bucket.bucket_arn],
                 conditions=org_only,
@@ -236,14 +252,10 @@ class LogArchive(Construct):
         )
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="LogDeliveryWrite",
-                principals=[delivery],
+                sid=f"{sid_prefix}Write",
+                principals=[principal],
                 actions=["s3:PutObject"],
-                # Delivery writes <optional prefix>/AWSLogs/<account>/...
-                resources=[
-                    bucket.arn_for_objects("AWSLogs/*"),
-                    bucket.arn_for_objects("*/AWSLogs/*"),
-                ],
+                resources=write_resources,
                 conditions=org_only,
             )
         )
@@ -274,25 +286,11 @@ class LogArchive(Construct):
         )
 
     def _config_policy(self, bucket: s3.Bucket) -> None:
-        config_service = iam.ServicePrincipal("config.amazonaws.com")
-        org_only = {"StringEquals": {"aws:SourceOrgID": self._config.organization.organization_id}}
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ConfigAclCheck",
-                principals=[config_service],
-                actions=["s3:GetBucketAcl", "s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions=org_only,
-            )
-        )
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ConfigWrite",
-                principals=[config_service],
-                actions=["s3:PutObject"],
-                resources=[bucket.arn_for_objects("AWSLogs/*/Config/*")],
-                conditions=org_only,
-            )
+        self._service_delivery_policy(
+            bucket,
+            sid_prefix="Config",
+            service="config.amazonaws.com",
+            write_resources=[bucket.arn_for_objects("AWSLogs/*/Config/*")],
         )
 
     def _alb_policy(self, bucket: s3.Bucket) -> None:

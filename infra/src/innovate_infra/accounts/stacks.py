@@ -19,6 +19,7 @@ replacing data. Deploy order (``cdk deploy --all`` follows the dependencies):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from aws_cdk import Environment, Stack
 from constructs import Construct
@@ -57,36 +58,37 @@ def stack_tags(config: AccountsConfig, classification: str) -> dict[str, str]:
 
 
 class _AccountStack(Stack):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        config: AccountsConfig,
-        account: str,
-        description: str,
-        classification: str,
-    ) -> None:
+    """A stack of the management or security/logs account: home region, termination
+    protection and the shared tag standard. Subclasses declare where it deploys
+    (``ACCOUNT``), what it holds (``DESCRIPTION``) and its ``CLASSIFICATION``."""
+
+    ACCOUNT: ClassVar[Literal["management", "security"]]
+    DESCRIPTION: ClassVar[str]
+    CLASSIFICATION: ClassVar[str]
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
+        account = (
+            config.organization.management_account_id
+            if self.ACCOUNT == "management"
+            else config.security_account_id
+        )
         super().__init__(
             scope,
             construct_id,
             env=Environment(account=account, region=config.organization.home_region),
-            description=description,
+            description=self.DESCRIPTION,
             termination_protection=True,
         )
-        apply_standard_tags(self, stack_tags(config, classification))
+        apply_standard_tags(self, stack_tags(config, self.CLASSIFICATION))
 
 
 class ManagementOrganizationStack(_AccountStack):
+    ACCOUNT = "management"
+    DESCRIPTION = "Organization OUs, member accounts, SCPs, RCPs and tag policies"
+    CLASSIFICATION = "internal"
+
     def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.organization.management_account_id,
-            description="Organization OUs, member accounts, SCPs, RCPs and tag policies",
-            classification="internal",
-        )
+        super().__init__(scope, construct_id, config=config)
         self.structure = OrganizationStructure(self, "Structure", config=config)
         self.guardrails = GuardrailPolicies(
             self, "Guardrails", config=config, target_ids=self.structure.ou_ids
@@ -94,28 +96,22 @@ class ManagementOrganizationStack(_AccountStack):
 
 
 class ManagementIdentityStack(_AccountStack):
+    ACCOUNT = "management"
+    DESCRIPTION = "IAM Identity Center permission sets and group assignments"
+    CLASSIFICATION = "internal"
+
     def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.organization.management_account_id,
-            description="IAM Identity Center permission sets and group assignments",
-            classification="internal",
-        )
+        super().__init__(scope, construct_id, config=config)
         self.access = IdentityCenterAccess(self, "IdentityCenter", config=config)
 
 
 class SecurityLogArchiveStack(_AccountStack):
+    ACCOUNT = "security"
+    DESCRIPTION = "Organization log archive: KMS key and Object-Locked log buckets"
+    CLASSIFICATION = "restricted"
+
     def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.security_account_id,
-            description="Organization log archive: KMS key and Object-Locked log buckets",
-            classification="restricted",
-        )
+        super().__init__(scope, construct_id, config=config)
         # Grant S3 server-access-log delivery by bucket policy, not the legacy
         # LogDeliveryWrite ACL (ACLs stay disabled: BucketOwnerEnforced).
         self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
@@ -123,32 +119,30 @@ class SecurityLogArchiveStack(_AccountStack):
 
 
 class SecurityDetectionStack(_AccountStack):
+    ACCOUNT = "security"
+    DESCRIPTION = "Security account's own GuardDuty detector, Security Hub and Config"
+    CLASSIFICATION = "internal"
+
     def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.security_account_id,
-            description="Security account's own GuardDuty detector, Security Hub and Config",
-            classification="internal",
-        )
+        super().__init__(scope, construct_id, config=config)
         self.baseline = DetectionBaseline(self, "Baseline", config=config)
 
 
 class ManagementAuditDataStack(_AccountStack):
+    ACCOUNT = "management"
+    DESCRIPTION = "Organization trail log group and audit KMS key (stateful)"
+    CLASSIFICATION = "restricted"
+
     def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.organization.management_account_id,
-            description="Organization trail log group and audit KMS key (stateful)",
-            classification="restricted",
-        )
+        super().__init__(scope, construct_id, config=config)
         self.store = AuditLogStore(self, "AuditLogStore", config=config)
 
 
 class ManagementSecurityServicesStack(_AccountStack):
+    ACCOUNT = "management"
+    DESCRIPTION = "Organization trail, CIS alarms, trusted access and delegated administrators"
+    CLASSIFICATION = "internal"
+
     def __init__(
         self,
         scope: Construct,
@@ -158,15 +152,7 @@ class ManagementSecurityServicesStack(_AccountStack):
         audit_data: ManagementAuditDataStack,
         organization: ManagementOrganizationStack,
     ) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.organization.management_account_id,
-            description="Organization trail, CIS alarms, trusted access and delegated "
-            "administrators",
-            classification="internal",
-        )
+        super().__init__(scope, construct_id, config=config)
         self.delegations = SecurityDelegations(
             self,
             "Delegations",
@@ -190,6 +176,13 @@ class ManagementSecurityServicesStack(_AccountStack):
 
 
 class SecurityOrganizationStack(_AccountStack):
+    ACCOUNT = "security"
+    DESCRIPTION = (
+        "Organization-wide GuardDuty, Security Hub, Config aggregator and "
+        "Access Analyzer (delegated administrator)"
+    )
+    CLASSIFICATION = "internal"
+
     def __init__(
         self,
         scope: Construct,
@@ -198,15 +191,7 @@ class SecurityOrganizationStack(_AccountStack):
         config: AccountsConfig,
         detection: SecurityDetectionStack,
     ) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.security_account_id,
-            description="Organization-wide GuardDuty, Security Hub, Config aggregator and "
-            "Access Analyzer (delegated administrator)",
-            classification="internal",
-        )
+        super().__init__(scope, construct_id, config=config)
         self.security = OrganizationSecurity(
             self,
             "OrganizationSecurity",
@@ -216,15 +201,12 @@ class SecurityOrganizationStack(_AccountStack):
 
 
 class SecurityLakeStack(_AccountStack):
+    ACCOUNT = "security"
+    DESCRIPTION = "Amazon Security Lake data lake, sources and Athena subscriber"
+    CLASSIFICATION = "restricted"
+
     def __init__(self, scope: Construct, construct_id: str, *, config: AccountsConfig) -> None:
-        super().__init__(
-            scope,
-            construct_id,
-            config=config,
-            account=config.security_account_id,
-            description="Amazon Security Lake data lake, sources and Athena subscriber",
-            classification="restricted",
-        )
+        super().__init__(scope, construct_id, config=config)
         self.lake = SecurityLakeDataLake(self, "SecurityLake", config=config)
 
 
