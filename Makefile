@@ -27,9 +27,9 @@ TEST_SUITES :=
 LINT_SUITES :=
 BENCH_TARGETS :=
 
--include services/api/api.mk
--include infra/infra.mk
--include bench/api/bench-api.mk
+include services/api/api.mk
+include infra/infra.mk
+include bench/api/bench-api.mk
 
 .PHONY: help up down status test lint synth check bench python-version
 
