@@ -23,6 +23,11 @@ VENV_ROOT := $(ROOT)/.venv
 # Local, git-ignored state: database cluster, certificates, logs, pid files.
 LOCAL_DIR := $(ROOT)/.local
 
+# checkov, shared by the API (Dockerfile) and infra (CloudFormation) gates.
+CHECKOV_VENV := $(VENV_ROOT)/checkov
+CHECKOV_BIN := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
 TEST_SUITES :=
 LINT_SUITES :=
 BENCH_TARGETS :=
@@ -31,7 +36,7 @@ include services/api/api.mk
 include infra/infra.mk
 include bench/api/bench-api.mk
 
-.PHONY: help up down status test lint synth check bench python-version
+.PHONY: help up down status test lint synth check bench python-version checkov-install
 
 help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -39,6 +44,16 @@ help:
 # Fails early and clearly when the interpreter is too old.
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; found " + sys.version.split()[0] + " at " + sys.executable)'
+
+# Rebuilt only when its pinned requirements change (stamp file).
+$(CHECKOV_STAMP): $(ROOT)/tools/checkov/requirements.txt | python-version
+	@echo "checkov: installing $(CHECKOV_VENV)"
+	@rm -rf $(CHECKOV_VENV)
+	@$(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $< 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@touch $@
+
+checkov-install: $(CHECKOV_STAMP)
 
 up: api-up
 down: api-down

@@ -3,17 +3,15 @@
 
 INFRA_DIR := $(ROOT)/infra
 INFRA_VENV := $(VENV_ROOT)/infra
-INFRA_CHECKOV_VENV := $(VENV_ROOT)/infra-checkov
 INFRA_PY := $(INFRA_VENV)/bin/python
 INFRA_OUT := $(INFRA_DIR)/cdk.out
 INFRA_STAMP := $(INFRA_VENV)/.installed
-INFRA_CHECKOV_STAMP := $(INFRA_CHECKOV_VENV)/.installed
 INFRA_NPM_STAMP := $(INFRA_DIR)/node_modules/.installed
 INFRA_SOURCES := $(shell find $(INFRA_DIR)/app.py $(INFRA_DIR)/cdk.json $(INFRA_DIR)/cdk.context.json \
 	$(INFRA_DIR)/config $(INFRA_DIR)/src -type f \( -name '*.py' -o -name '*.yaml' -o -name '*.json' \) 2>/dev/null)
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export INFRA_CHECKOV_BIN := $(INFRA_CHECKOV_VENV)/bin/checkov
+export INFRA_CHECKOV_BIN := $(CHECKOV_BIN)
 export INFRA_CDK_CLI := $(INFRA_DIR)/node_modules/.bin/cdk
 
 TEST_SUITES += infra-lint infra-test infra-check
@@ -30,19 +28,12 @@ $(INFRA_STAMP): $(INFRA_DIR)/requirements.txt $(INFRA_DIR)/requirements-dev.txt 
 	@$(INFRA_PY) -m pip install --quiet --disable-pip-version-check -r $(INFRA_DIR)/requirements-dev.txt
 	@touch $@
 
-$(INFRA_CHECKOV_STAMP): $(INFRA_DIR)/requirements-checkov.txt | python-version
-	@echo "infra: installing $(INFRA_CHECKOV_VENV)"
-	@rm -rf $(INFRA_CHECKOV_VENV)
-	@$(PYTHON) -m venv $(INFRA_CHECKOV_VENV)
-	@$(INFRA_CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(INFRA_DIR)/requirements-checkov.txt
-	@touch $@
-
 $(INFRA_NPM_STAMP): $(INFRA_DIR)/package.json $(INFRA_DIR)/package-lock.json
 	@echo "infra: installing the CDK CLI (npm ci)"
 	@cd $(INFRA_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-infra-install: $(INFRA_STAMP) $(INFRA_CHECKOV_STAMP) $(INFRA_NPM_STAMP)
+infra-install: $(INFRA_STAMP) $(CHECKOV_STAMP) $(INFRA_NPM_STAMP)
 
 # Synthesizes every environment into infra/cdk.out (offline, no credentials).
 # cdk-nag (AwsSolutions, NIST 800-53 rev 5, HIPAA Security) runs inside the

@@ -7,8 +7,6 @@ API_PY := $(API_VENV)/bin/python
 API_STAMP := $(API_VENV)/.installed
 API_REQS := $(API_DIR)/requirements/runtime.txt $(API_DIR)/requirements/dev.txt \
             $(API_DIR)/pyproject.toml $(ROOT)/tools/devstack/pyproject.toml
-CHECKOV_VENV := $(VENV_ROOT)/api-checkov
-CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # Local stack ports, both below Linux's ephemeral range so client connections never
 # hold them (override: make up API_PORT=8081 API_PG_PORT=25433).
 API_PORT ?= 8000
@@ -30,12 +28,6 @@ $(API_STAMP): $(API_REQS) | python-version
 	@touch $@
 
 api-venv: $(API_STAMP)
-
-$(CHECKOV_STAMP): $(API_DIR)/requirements/checkov.txt | python-version
-	@echo "api: installing checkov at $(CHECKOV_VENV)"
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	@$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r $< 2>&1 | { grep -v '^WARNING: Location' || true; }
-	@touch $@
 
 # Fails at once (before any install) when PostgreSQL server binaries are missing.
 api-pg-check:
@@ -66,4 +58,4 @@ api-test: $(API_STAMP)
 	@cd $(API_DIR) && $(API_PY) -m pytest -c pyproject.toml --rootdir . tests $(ROOT)/tools/devstack/tests
 
 api-docker-lint: $(CHECKOV_STAMP)
-	@cd $(API_DIR) && $(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile -f Dockerfile
+	@cd $(API_DIR) && $(CHECKOV_BIN) --quiet --compact --skip-download --framework dockerfile -f Dockerfile

@@ -193,7 +193,7 @@ def test_cfn_lint_gate_passes(variant: str, request: pytest.FixtureRequest) -> N
 
 
 def checkov_binary() -> str:
-    default = INFRA_DIR.parent / ".venv" / "infra-checkov" / "bin" / "checkov"
+    default = INFRA_DIR.parent / ".venv" / "checkov" / "bin" / "checkov"
     return os.environ.get("INFRA_CHECKOV_BIN", str(default))
 
 

@@ -14,7 +14,7 @@ from tests.conftest import Synth
 from tests.gates.fixtures import synth_templates_only, synth_with_gates
 
 CHECKOV = os.environ.get(
-    "INFRA_CHECKOV_BIN", str(INFRA_DIR.parent / ".venv/infra-checkov/bin/checkov")
+    "INFRA_CHECKOV_BIN", str(INFRA_DIR.parent / ".venv/checkov/bin/checkov")
 )
 
 
