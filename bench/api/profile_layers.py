@@ -51,10 +51,14 @@ def attribute(raw: str) -> Counter[str]:
 def format_breakdown(
     per_target: dict[str, Counter[str]], rate: int, requests: dict[str, int]
 ) -> str:
-    """CPU milliseconds per request in each layer, per target (samples / rate / requests)."""
+    """Milliseconds per request in each layer, per target (samples / rate / requests).
+
+    py-spy cannot tell a worker waiting on PostgreSQL's socket from one computing, so
+    this is busy time (CPU plus waits on the database), not CPU alone: compare layers and
+    targets with it, and take CPU per request from the benchmark table."""
     targets = list(per_target)
     layers = [name for name, _ in LAYERS] + [OTHER]
-    header = f"{'layer (Python CPU ms per request)':<36}" + "".join(f"{t:>10}" for t in targets)
+    header = f"{'layer (busy ms per request)':<36}" + "".join(f"{t:>10}" for t in targets)
     lines = [header, "-" * len(header)]
     totals = dict.fromkeys(targets, 0.0)
     for layer in layers:

@@ -258,8 +258,8 @@ def profile(
     notes: dict[str, list[str]],
     login_emails: list[str],
 ) -> None:
-    """py-spy on every worker while wrk drives one target; samples are CPU time only
-    (idle threads are not sampled), so samples / rate / requests = CPU per request."""
+    """py-spy on every worker while wrk drives one target: samples / rate / requests =
+    time a worker spends per request in each layer (waits on PostgreSQL included)."""
     from collections import Counter
 
     from profile_layers import attribute, format_breakdown
@@ -412,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         metavar="DIR",
         help="instead of measuring, sample both servers with py-spy per scenario, write the "
-        "raw stacks to DIR and print Python CPU ms per request by layer",
+        "raw stacks to DIR and print the busy time per request by layer",
     )
     p.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy", help="py-spy binary")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs) for debugging")
