@@ -23,12 +23,13 @@ _local = threading.local()
 _hasher = PasswordHasher()
 
 NOTE_COLUMNS = "id, title, body, created_at, updated_at"
-# Diagnostic variants (run_bench.py --bare-db) that add the API's database pattern back
-# piece by piece; "plain" is the reference: autocommit, one statement, one round trip.
-#   pipeline     + the token-revocation SELECT, pipelined with the query (one round trip)
-#   tx-pipeline  + inside a transaction: BEGIN, both SELECTs, then COMMIT (two round trips)
+# Diagnostic variant (run_bench.py --bare-db api-sql): the API's exact statements,
+# token-revocation check included (innovate_api.security: reads carry it as an extra
+# column of the same SELECT; writes pipeline it with the write in a transaction). With it
+# the remaining gap to the API is its Python layers alone. "plain" is the reference.
 MODE = os.environ.get("BENCH_BARE_DB", "plain")
 REVOKED = "SELECT 1 FROM revoked_tokens WHERE jti = %s"
+REVOKED_COLUMN = "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s), "
 _JTI = uuid.uuid4()  # never revoked, like a live token
 
 
@@ -36,20 +37,24 @@ def db() -> psycopg.Connection:
     # One connection per gunicorn thread, opened after fork: no pool bookkeeping.
     conn = getattr(_local, "conn", None)
     if conn is None or conn.closed:
-        conn = _local.conn = psycopg.connect(DSN, autocommit=MODE != "tx-pipeline")
+        conn = _local.conn = psycopg.connect(DSN, autocommit=True)
     return conn
 
 
-def run(sql: str, params: tuple) -> psycopg.Cursor:
+def read(sql: str, params: tuple) -> list[tuple]:
+    if MODE == "plain":
+        return db().execute(sql, params).fetchall()
+    rows = db().execute(REVOKED_COLUMN + sql[7:], (_JTI, *params)).fetchall()
+    return [row[1:] for row in rows]
+
+
+def write(sql: str, params: tuple) -> psycopg.Cursor:
     conn = db()
     if MODE == "plain":
         return conn.execute(sql, params)
-    with conn.pipeline():
+    with conn.pipeline(), conn.transaction():
         conn.execute(REVOKED, (_JTI,))
-        cur = conn.execute(sql, params)
-    if not conn.autocommit:
-        conn.commit()
-    return cur
+        return conn.execute(sql, params)
 
 
 def out(payload: object, status: int = 200) -> Response:
@@ -73,23 +78,23 @@ def ready():
 
 @app.get("/api/v1/notes/<note_id>")
 def get_note(note_id: str):
-    row = run(
+    rows = read(
         f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
         " WHERE id = %s AND owner_id = %s AND deleted_at IS NULL",
         (note_id, request.headers["X-User-Id"]),
-    ).fetchone()
-    return out(note(row)) if row else out({}, 404)
+    )
+    return out(note(rows[0])) if rows else out({}, 404)
 
 
 @app.get("/api/v1/notes")
 def list_notes():
     limit = int(request.args.get("limit", 20))
-    rows = run(
+    rows = read(
         f"SELECT {NOTE_COLUMNS} FROM notes"  # noqa: S608 - constant column list
         " WHERE owner_id = %s AND deleted_at IS NULL"
         " ORDER BY created_at DESC, id DESC LIMIT %s",
         (request.headers["X-User-Id"], limit + 1),
-    ).fetchall()
+    )
     cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -101,7 +106,7 @@ def list_notes():
 @app.post("/api/v1/notes")
 def create_note():
     data = request.get_json()
-    row = run(
+    row = write(
         f"INSERT INTO notes (owner_id, title, body) VALUES (%s, %s, %s)"  # noqa: S608
         f" RETURNING {NOTE_COLUMNS}",
         (request.headers["X-User-Id"], data["title"], data["body"]),
@@ -122,6 +127,4 @@ def login():
     row = conn.execute("SELECT id, password_hash FROM users WHERE email = %s", (email,)).fetchone()
     _hasher.verify(row[1], request.get_json()["password"])
     conn.execute("DELETE FROM login_throttle WHERE email = %s", (email,))
-    if not conn.autocommit:
-        conn.commit()
     return out({"user_id": str(row[0])})

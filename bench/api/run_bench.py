@@ -402,10 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument(
         "--bare-db",
-        choices=["plain", "pipeline", "tx-pipeline"],
+        choices=["plain", "api-sql"],
         default="plain",
-        help="diagnostic: give the bare reference part of the API's database pattern "
-        "(see bare_app.py); the default 'plain' is the reference",
+        help="diagnostic: 'api-sql' makes the bare reference run the API's exact statements "
+        "(token-revocation check included, see bare_app.py), leaving only the Python layers "
+        "as the difference; the default 'plain' is the reference",
     )
     p.add_argument(
         "--profile",
