@@ -170,7 +170,6 @@ class Client:
 
 def login_sample(base: str, dsn: str, emails: list[str], workers: int) -> list[Client]:
     """Real tokens from the real login endpoint, and each user's id for the bare app."""
-    import psycopg
 
     def one(email: str) -> str:
         status, body = _http(
@@ -182,9 +181,16 @@ def login_sample(base: str, dsn: str, emails: list[str], workers: int) -> list[C
 
     with ThreadPoolExecutor(workers) as pool:
         tokens = list(pool.map(one, emails))
-    with psycopg.connect(dsn) as conn:
-        ids = dict(conn.execute(api_adapter.USER_IDS_SQL, (emails,)).fetchall())
+    ids = sample_users(dsn, emails)
     return [Client(e, str(ids[e]), t) for e, t in zip(emails, tokens, strict=True)]
+
+
+def sample_users(dsn: str, emails: list[str]) -> dict[str, str]:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(api_adapter.USER_IDS_SQL, (emails,)).fetchall()
+    return {email: str(user_id) for email, user_id in rows}
 
 
 def write_requests(
@@ -401,6 +407,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument(
+        "--api-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the API only, e.g. LOG_LEVEL=WARNING (repeatable)",
+    )
+    p.add_argument(
         "--bare-db",
         choices=["plain", "api-sql"],
         default="plain",
@@ -451,6 +464,7 @@ def _run(args: argparse.Namespace) -> int:
         cluster.create_database("bench", owner="bench", password=db_password)
         dsn = cluster.dsn("bench", "bench", db_password, sslmode="require")
         api_env = api_adapter.api_env(dsn, tmp)
+        api_env.update(kv.split("=", 1) for kv in args.api_env)
         api_adapter.migrate(api_env)
         seed(dsn, args.users, args.notes, api_env)
 
