@@ -5,7 +5,8 @@ revocation is checked in the same database round trip as the request's own query
 sign out holds across pods without an extra round trip:
 
 * ``authed_read`` adds the revocation flag to a SELECT (one statement when it finds rows);
-* ``authed_write`` runs the check and the write in one transaction (pipelined).
+* ``authed_write`` runs a write guarded by ``NOT_REVOKED`` (one autocommit statement: the
+  check and the write are atomic, so a revoked token can never write).
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ _REVOKED_SQL = "SELECT 1 FROM revoked_tokens WHERE jti = %s"
 _REVOKED_COLUMN = "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s), "
 
 
-def _reject_revoked() -> NoReturn:
+def reject_revoked() -> NoReturn:
     abort(401, "The access token has been revoked.")
 
 
@@ -166,23 +167,32 @@ def authed_read(conn: psycopg.Connection[Any], query: str, params: Sequence[Any]
     rows = conn.execute(_REVOKED_COLUMN + query[7:], (jti, *params)).fetchall()
     if rows:
         if rows[0][0]:
-            _reject_revoked()
+            reject_revoked()
         return [row[1:] for row in rows]
     if conn.execute(_REVOKED_SQL, (jti,)).fetchone() is not None:
-        _reject_revoked()
+        reject_revoked()
     return []
+
+
+NOT_REVOKED = "NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s)"
+"""The guard every authenticated write carries in its own WHERE clause (the ``%s`` is the
+token's jti, passed by the caller at that position in the parameters)."""
 
 
 def authed_write(
     conn: psycopg.Connection[Any], query: str, params: Sequence[Any]
-) -> psycopg.Cursor[Any]:
-    """Run a write in a transaction with the revocation check, in one round trip.
+) -> tuple[Any, ...] | None:
+    """The first row RETURNING by the write ``query``, which must contain ``NOT_REVOKED``.
 
-    Raises 401 and rolls the write back if the token was revoked.
+    One autocommit statement: the revocation check and the write are atomic (a revoked
+    token writes nothing). ``None`` means no row matched; only then does a second, tiny
+    query tell "revoked" (401, raised here) from "nothing there" (the caller's 404).
     """
-    with conn.pipeline(), conn.transaction():
-        revoked = conn.execute(_REVOKED_SQL, (principal().jti,))
-        cursor = conn.execute(query, params)
-        if revoked.fetchone() is not None:
-            _reject_revoked()
-    return cursor
+    if NOT_REVOKED not in query or "RETURNING " not in query:
+        raise ValueError("authed_write takes a write guarded by NOT_REVOKED, with RETURNING")
+    row: tuple[Any, ...] | None = conn.execute(query, params).fetchone()
+    if row is not None:
+        return row
+    if conn.execute(_REVOKED_SQL, (principal().jti,)).fetchone() is not None:
+        reject_revoked()
+    return None

@@ -17,8 +17,8 @@ from innovate_api.security import (
     Tokens,
     auth_required,
     authed_read,
-    authed_write,
     principal,
+    reject_revoked,
 )
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/v1", tag="Accounts")
@@ -132,12 +132,14 @@ def login(data: LoginIn) -> Response:
 def logout() -> Response:
     who = principal()
     with _db().connection() as conn:
-        authed_write(
-            conn,
+        # One autocommit statement: no row back means the jti was already revoked.
+        row = conn.execute(
             "INSERT INTO revoked_tokens (jti, expires_at) "
-            "VALUES (%s, to_timestamp(%s)) ON CONFLICT DO NOTHING",
+            "VALUES (%s, to_timestamp(%s)) ON CONFLICT DO NOTHING RETURNING jti",
             (who.jti, who.expires_at),
-        )
+        ).fetchone()
+    if row is None:
+        reject_revoked()
     return Response(status=204)
 
 

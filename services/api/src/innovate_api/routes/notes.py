@@ -14,7 +14,13 @@ from flask import Response, current_app
 from innovate_api.db import Database
 from innovate_api.jsonio import json_response, note_json
 from innovate_api.schemas import NoteIn, NoteOut, NotePage, NotePatch, PageQuery
-from innovate_api.security import auth_required, authed_read, authed_write, principal
+from innovate_api.security import (
+    auth_required,
+    authed_read,
+    authed_write,
+    principal,
+    reject_revoked,
+)
 
 bp = APIBlueprint("notes", __name__, url_prefix="/api/v1/notes", tag="Notes")
 
@@ -47,13 +53,17 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
 @bp.output(NoteOut, status_code=201, description="The created note")
 @bp.doc(security="BearerAuth", summary="Create a note")
 def create_note(data: NoteIn) -> Response:
+    who = principal()
     with _db().connection() as conn:
         row = authed_write(
             conn,
-            "INSERT INTO notes (owner_id, title, body) VALUES (%s, %s, %s) "
+            "INSERT INTO notes (owner_id, title, body) SELECT %s, %s, %s "
+            "WHERE NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) "
             "RETURNING id, title, body, created_at, updated_at",
-            (principal().user_id, data.title, data.body),
-        ).fetchone()
+            (who.user_id, data.title, data.body, who.jti),
+        )
+    if row is None:  # only a revocation filters an insert (authed_write raised 401 then)
+        reject_revoked()
     return json_response(note_json(row), 201)
 
 
@@ -111,15 +121,17 @@ def get_note(note_id: uuid.UUID) -> Response:
 @bp.output(NoteOut, description="The updated note")
 @bp.doc(security="BearerAuth", summary="Change the title and/or body of one of my notes")
 def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
+    who = principal()
     with _db().connection() as conn:
         row = authed_write(
             conn,
             "UPDATE notes SET title = COALESCE(%s, title), body = COALESCE(%s, body), "
             "updated_at = now() "
             "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) "
             "RETURNING id, title, body, created_at, updated_at",
-            (data.title, data.body, note_id, principal().user_id),
-        ).fetchone()
+            (data.title, data.body, note_id, who.user_id, who.jti),
+        )
     if row is None:
         abort(404, "Note not found.")
     return json_response(note_json(row))
@@ -130,13 +142,16 @@ def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
 @bp.output({}, status_code=204, description="Deleted (kept for the retention period)")
 @bp.doc(security="BearerAuth", summary="Delete one of my notes (soft delete)")
 def delete_note(note_id: uuid.UUID) -> Response:
+    who = principal()
     with _db().connection() as conn:
         row = authed_write(
             conn,
             "UPDATE notes SET deleted_at = now() "
-            "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL RETURNING id",
-            (note_id, principal().user_id),
-        ).fetchone()
+            "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) "
+            "RETURNING id",
+            (note_id, who.user_id, who.jti),
+        )
     if row is None:
         abort(404, "Note not found.")
     return Response(status=204)
