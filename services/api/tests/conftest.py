@@ -151,7 +151,7 @@ def bearer(u: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def log_records() -> Iterator[list[str]]:
     """Every formatted log line emitted during the test (what production would write)."""
-    from innovate_api.logs import JsonFormatter, RequestIdFilter
+    from innovate_api.logs import JsonFormatter, RequestIdFilter, access_log
 
     lines: list[str] = []
 
@@ -166,6 +166,10 @@ def log_records() -> Iterator[list[str]]:
     root.addHandler(handler)
     old_level = root.level
     root.setLevel(logging.DEBUG)
+    # The access line bypasses logging (written directly): collect what it writes.
+    old_write = access_log.write
+    access_log.write = lambda line: lines.append(line.decode().rstrip("\n"))
     yield lines
+    access_log.write = old_write
     root.removeHandler(handler)
     root.setLevel(old_level)

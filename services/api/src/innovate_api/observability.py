@@ -8,7 +8,6 @@ for a fraction of the per-request cost (this sits on every hot path).
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import re
 import time
@@ -18,12 +17,12 @@ from typing import Any
 
 from innovate_api import metrics
 from innovate_api.errors import PROBLEM_MIME, REQUEST_ID_KEY, problem_body
+from innovate_api.logs import access_log
 
 ROUTE_KEY = "innovate.route"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _STATIC_HEADERS = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
-access_log = logging.getLogger("innovate_api.access")
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -110,16 +109,13 @@ class RequestObservability:
             elapsed = time.perf_counter() - start
             route = environ.get(ROUTE_KEY, "<unmatched>")
             metrics.observe(method, route, status[0], elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "method": method,
-                    "path": environ.get("PATH_INFO", ""),
-                    "route": route,
-                    "status": status[0],
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "remote_addr": environ.get("REMOTE_ADDR"),
-                    "request_id": request_id,
-                },
+            access_log(
+                method,
+                environ.get("PATH_INFO", ""),
+                route,
+                status[0],
+                round(elapsed * 1000, 2),
+                environ.get("REMOTE_ADDR"),
+                request_id,
             )
             metrics.update_pool(self.pool_stats)
