@@ -13,9 +13,7 @@ from innovate_infra.estate import INFRA_DIR
 from tests.conftest import Synth
 from tests.gates.fixtures import synth_templates_only, synth_with_gates
 
-CHECKOV = os.environ.get(
-    "INFRA_CHECKOV_BIN", str(INFRA_DIR.parent / ".venv/checkov/bin/checkov")
-)
+CHECKOV = os.environ.get("INFRA_CHECKOV_BIN", str(INFRA_DIR.parent / ".venv/checkov/bin/checkov"))
 
 
 @pytest.fixture(scope="module")
