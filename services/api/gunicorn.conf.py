@@ -1,9 +1,16 @@
 """Production gunicorn configuration (container, `make up`, benchmarks).
 
 Environment: GUNICORN_BIND (default 127.0.0.1:8000; the image sets 0.0.0.0:8000),
-GUNICORN_WORKERS (default 2 x CPUs + 1, at most 8), GUNICORN_THREADS (default 1),
-GUNICORN_GRACEFUL_TIMEOUT (default 30 s: in-flight requests get this long after SIGTERM),
-GUNICORN_TIMEOUT (default 30 s), PROMETHEUS_MULTIPROC_DIR (default a fresh temp dir).
+GUNICORN_WORKERS (default CPUs + 1, at most 8), GUNICORN_THREADS (default 4: gthread
+workers with HTTP keep-alive; 1 = sync workers, one request per connection),
+GUNICORN_KEEPALIVE (default 75 s: above the ALB's 60 s idle timeout, so the balancer
+closes idle connections, not us), GUNICORN_GRACEFUL_TIMEOUT (default 30 s: in-flight
+requests get this long after SIGTERM), GUNICORN_TIMEOUT (default 30 s),
+PROMETHEUS_MULTIPROC_DIR (default a fresh temp dir).
+
+The database pool is per worker and every thread holds at most one connection, so
+DATABASE_POOL_MIN and DATABASE_POOL_MAX default to the thread count here (all warm, none
+idle); a DATABASE_POOL_MAX below it is refused at start.
 """
 
 from __future__ import annotations
@@ -22,12 +29,20 @@ os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 wsgi_app = "innovate_api.wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", str(min(2 * (os.cpu_count() or 1) + 1, 8))))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+workers = int(os.environ.get("GUNICORN_WORKERS", str(min((os.cpu_count() or 1) + 1, 8))))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+# One pooled connection per thread: no thread waits for a connection, none sits idle.
+os.environ.setdefault("DATABASE_POOL_MIN", str(threads))
+os.environ.setdefault("DATABASE_POOL_MAX", str(threads))
+if int(os.environ["DATABASE_POOL_MAX"]) < threads:
+    raise SystemExit(
+        f"invalid configuration: DATABASE_POOL_MAX ({os.environ['DATABASE_POOL_MAX']}) "
+        f"is below GUNICORN_THREADS ({threads}): threads would wait for a connection"
+    )
 # Load the app once in the master: bad configuration fails at start, naming the
 # variable, instead of in a crash-looping worker. The DB pool opens lazily per worker.
 preload_app = True

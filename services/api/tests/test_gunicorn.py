@@ -220,3 +220,36 @@ def test_bad_configuration_fails_at_start_naming_the_variable(tmp_path):
     assert proc.returncode != 0
     assert b"JWT_SECRET" in out
     assert APP_PASSWORD.encode() not in out
+
+
+def _conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> dict[str, object]:
+    import runpy
+
+    fake = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), **env}
+    monkeypatch.setattr(os, "environ", fake)
+    conf = runpy.run_path(str(API_DIR / "gunicorn.conf.py"))
+    conf["_env"] = fake
+    return conf
+
+
+def test_default_config_is_gthread_with_keepalive_and_a_pool_per_thread(monkeypatch, tmp_path):
+    conf = _conf(monkeypatch, tmp_path)
+    threads = conf["threads"]
+    assert isinstance(threads, int)
+    assert threads > 1
+    assert conf["worker_class"] == "gthread"
+    assert conf["keepalive"] == 75
+    env = conf["_env"]
+    assert isinstance(env, dict)
+    assert env["DATABASE_POOL_MIN"] == env["DATABASE_POOL_MAX"] == str(threads)
+    conf = _conf(monkeypatch, tmp_path, GUNICORN_THREADS="1", GUNICORN_WORKERS="5")
+    assert (conf["worker_class"], conf["workers"]) == ("sync", 5)
+
+
+def test_config_refuses_a_pool_smaller_than_the_threads(monkeypatch, tmp_path):
+    with pytest.raises(SystemExit, match="DATABASE_POOL_MAX"):
+        _conf(monkeypatch, tmp_path, GUNICORN_THREADS="8", DATABASE_POOL_MAX="4")
+    conf = _conf(monkeypatch, tmp_path, GUNICORN_THREADS="8", DATABASE_POOL_MAX="20")
+    env = conf["_env"]
+    assert isinstance(env, dict)
+    assert (env["DATABASE_POOL_MIN"], env["DATABASE_POOL_MAX"]) == ("8", "20")

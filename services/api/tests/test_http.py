@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -190,3 +191,35 @@ def test_login_with_non_object_json(client):
         ).status_code
         == 401
     )
+
+
+def test_access_line_matches_the_json_log_format(client, log_records):
+    import logging
+
+    from innovate_api.logs import JsonFormatter, access_log
+
+    client.get('/api/v1/no"pe/\u00e9', headers={"X-Request-Id": "acc-1"})
+    (line,) = [p for p in map(json.loads, log_records) if p.get("request_id") == "acc-1"]
+    assert line["msg"] == "request"
+    assert line["status"] == 404
+    assert line["path"].startswith('/api/v1/no"pe/')
+    assert {"method", "route", "duration_ms", "remote_addr"} <= line.keys()
+    # Field for field what JsonFormatter writes for logger.info("request", extra=...).
+    fields = {k: line[k] for k in line.keys() - {"ts", "level", "logger", "msg"}}
+    record = logging.makeLogRecord(
+        {"name": access_log.name, "levelno": logging.INFO, "levelname": "INFO", "msg": "request"}
+    )
+    record.__dict__.update(fields)
+    expected = json.loads(JsonFormatter().format(record))
+    assert {k: v for k, v in line.items() if k != "ts"} == {
+        k: v for k, v in expected.items() if k != "ts"
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["ts"])
+
+
+def test_access_log_follows_log_level(client, log_records):
+    import logging
+
+    logging.getLogger().setLevel(logging.WARNING)
+    client.get("/healthz", headers={"X-Request-Id": "quiet-1"})
+    assert not [line for line in log_records if "quiet-1" in line]

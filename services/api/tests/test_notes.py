@@ -151,3 +151,26 @@ def test_purge_removes_expired_revocations(client, user, app, db):
     result = app.test_cli_runner().invoke(purge_deleted, ["--retention-days", "0"])
     assert result.exit_code == 0, result.output
     assert db.execute("SELECT count(*) FROM revoked_tokens").fetchone() == (0,)
+
+
+def test_revoked_token_writes_nothing_and_gets_401_not_404(client, user, make_user, db):
+    other = create(client, make_user(email="other-rev@example.com"), "theirs")
+    mine = create(client, user, "mine")
+    client.post("/api/v1/auth/logout", headers=bearer(user))
+    for note_id in (mine["id"], other["id"], str(uuid.uuid4())):
+        patch = client.patch(f"{NOTES}/{note_id}", json={"title": "x"}, headers=bearer(user))
+        assert patch.status_code == 401
+        assert client.delete(f"{NOTES}/{note_id}", headers=bearer(user)).status_code == 401
+    assert client.post(NOTES, json={"title": "x"}, headers=bearer(user)).status_code == 401
+    rows = db.execute("SELECT title, deleted_at FROM notes ORDER BY title").fetchall()
+    assert rows == [("mine", None), ("theirs", None)]
+
+
+def test_authed_write_refuses_an_unguarded_statement(app, user):
+    from innovate_api.security import authed_write
+
+    with (
+        app.extensions["innovate.db"].connection() as conn,
+        pytest.raises(ValueError, match="NOT_REVOKED"),
+    ):
+        authed_write(conn, "UPDATE notes SET title = %s RETURNING id", ("x",))

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     database_sslmode: Literal["require", "verify-ca", "verify-full"] = "require"
     # A CA bundle (e.g. the RDS CA) switches the connection to sslmode=verify-full.
     database_sslrootcert: Path | None = None
-    # Per worker process; sync workers use one connection at a time, the pool grows on demand.
+    # Per worker process; each gunicorn thread uses one connection at a time (gunicorn.conf.py
+    # sizes the pool to the threads), the pool grows on demand.
     database_pool_min: int = Field(default=1, ge=0, le=100)
     database_pool_max: int = Field(default=10, ge=1, le=200)
     database_pool_timeout: float = Field(default=5.0, gt=0, le=60)
