@@ -23,17 +23,17 @@ _local = threading.local()
 _hasher = PasswordHasher()
 
 NOTE_COLUMNS = "id, title, body, created_at, updated_at"
-# Diagnostic variant (run_bench.py --bare-db api-sql): the API's exact statements,
-# token-revocation check included (innovate_api.security: reads carry it as an extra
-# column of the same SELECT; writes pipeline it with the write in a transaction). With it
-# the remaining gap to the API is its Python layers alone. "plain" is the reference.
-# "lean-write" prices a proposal: the same reads, and each write as ONE autocommit
-# statement that carries the revocation check (INSERT ... SELECT ... WHERE NOT EXISTS).
+# Diagnostic variants (run_bench.py --bare-db); "plain" is the reference.
+#   api-sql     the API's exact statements, token-revocation check included
+#               (innovate_api.security: an EXISTS column on reads, a NOT EXISTS guard in
+#               the one autocommit write); what remains against the API is Python layers.
+#   tx-pipeline the API's earlier write pattern, kept to price it: BEGIN, revocation
+#               SELECT and INSERT pipelined, COMMIT (reads as in api-sql).
 MODE = os.environ.get("BENCH_BARE_DB", "plain")
 REVOKED = "SELECT 1 FROM revoked_tokens WHERE jti = %s"
 REVOKED_COLUMN = "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s), "
 _JTI = uuid.uuid4()  # never revoked, like a live token
-LEAN_INSERT = (
+GUARDED_INSERT = (
     "INSERT INTO notes (owner_id, title, body) SELECT %s, %s, %s"
     " WHERE NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s)"
     " RETURNING id, title, body, created_at, updated_at"
@@ -59,8 +59,8 @@ def write(sql: str, params: tuple) -> psycopg.Cursor:
     conn = db()
     if MODE == "plain":
         return conn.execute(sql, params)
-    if MODE == "lean-write":
-        return conn.execute(LEAN_INSERT, (*params, _JTI))
+    if MODE == "api-sql":
+        return conn.execute(GUARDED_INSERT, (*params, _JTI))
     with conn.pipeline(), conn.transaction():
         conn.execute(REVOKED, (_JTI,))
         return conn.execute(sql, params)

@@ -415,12 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--bare-db",
-        choices=["plain", "api-sql", "lean-write"],
+        choices=["plain", "api-sql", "tx-pipeline"],
         default="plain",
         help="diagnostic: 'api-sql' makes the bare reference run the API's exact statements "
         "(token-revocation check included, see bare_app.py), leaving only the Python layers "
-        "as the difference; 'lean-write' prices one-statement writes; the default "
-        "'plain' is the reference",
+        "as the difference; 'tx-pipeline' prices the API's earlier pipelined-transaction "
+        "writes; the default 'plain' is the reference",
     )
     p.add_argument(
         "--profile",
