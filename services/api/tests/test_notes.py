@@ -60,6 +60,20 @@ def test_create_validation(client, user, payload, field):
     assert field in [e["field"] for e in r.get_json()["errors"]]
 
 
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"title": ""}, "String should have at least 1 character"),
+        ({"title": "x" * 201}, "String should have at most 200 characters"),
+        ({"title": "ok", "body": "x" * 10001}, "String should have at most 10000 characters"),
+    ],
+)
+def test_length_errors_say_characters(client, user, payload, message):
+    r = client.post(NOTES, json=payload, headers=bearer(user))
+    assert r.status_code == 422
+    assert [e["message"] for e in r.get_json()["errors"]] == [message]
+
+
 @pytest.mark.parametrize("payload", [{}, {"title": None}, {"title": None, "body": "x"}, {"x": 1}])
 def test_patch_needs_a_real_field(client, user, payload):
     note = create(client, user)

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -32,9 +33,19 @@ def _storable(value: str) -> str:
 
 
 # The pattern documents the NUL rule in the OpenAPI document; _storable enforces it.
-Text = Annotated[
-    str, AfterValidator(_storable), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+_NO_NUL = Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+# Length limits come before the validator so that pydantic reports them as string
+# limits ("at least 1 character"), not as generic post-validation checks.
+NewPassword = Annotated[
+    str, StringConstraints(min_length=12, max_length=128), AfterValidator(_storable), _NO_NUL
 ]
+Password = Annotated[
+    str, StringConstraints(min_length=1, max_length=128), AfterValidator(_storable), _NO_NUL
+]
+Title = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable), _NO_NUL
+]
+Body = Annotated[str, StringConstraints(max_length=10000), AfterValidator(_storable), _NO_NUL]
 
 
 def _email(value: str) -> str:
@@ -62,17 +73,17 @@ class _In(BaseModel):
 
 class RegisterIn(_In):
     email: Email
-    password: Annotated[Text, Field(min_length=12, max_length=128)]
+    password: NewPassword
 
 
 class LoginIn(_In):
     email: Email
-    password: Annotated[Text, Field(min_length=1, max_length=128)]
+    password: Password
 
 
 class NoteIn(_In):
-    title: Annotated[Text, Field(min_length=1, max_length=200)]
-    body: Annotated[Text, Field(max_length=10000)] = ""
+    title: Title
+    body: Body = ""
 
 
 def _absent_not_null(schema: dict[str, Any]) -> None:
@@ -87,8 +98,8 @@ def _absent_not_null(schema: dict[str, Any]) -> None:
 
 class NotePatch(_In):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_absent_not_null)
-    title: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
-    body: Annotated[Text, Field(max_length=10000)] | None = None
+    title: Title | None = None
+    body: Body | None = None
 
     @field_validator("title", "body", mode="before")
     @classmethod
