@@ -70,7 +70,11 @@ def _allows(statement: dict[str, Any], action: str, arn: str, context: dict[str,
         and action in actions
         and any(fnmatch.fnmatchcase(arn, pattern) for pattern in resources)
         and set(conditions) == {"StringEquals"}
-        and all(context.get(k) == v for k, v in conditions["StringEquals"].items())
+        # StringEquals with a list matches any of its values.
+        and all(
+            context.get(k) in (v if isinstance(v, list) else [v])
+            for k, v in conditions["StringEquals"].items()
+        )
         and bool({"aws:SourceOrgID", "aws:SourceAccount"} & set(conditions["StringEquals"]))
     )
 
@@ -80,7 +84,8 @@ def test_archive_bucket_policy_admits_every_environments_network_logs(
 ) -> None:
     """The keys the environments' flow logs (Parquet, Hive partitions) and Network Firewall
     flow logs are delivered to, by ``delivery.logs.amazonaws.com`` on behalf of the workload
-    account, are allowed by the network-log bucket's policy, bounded by aws:SourceOrgID;
+    account, are allowed by the network-log bucket's policy, bounded by aws:SourceOrgID and
+    the workload accounts (aws:SourceAccount);
     the archive key lets the same service encrypt them."""
     app = create_app()
     estate = load_estate(INFRA_DIR / "config")
@@ -140,11 +145,17 @@ def test_archive_bucket_policy_admits_every_environments_network_logs(
             _allows(s, "s3:PutObject", f"{bucket_arn}/{key}", context) for s in statements
         ), key
         assert any(_allows(s, "s3:GetBucketAcl", bucket_arn, context) for s in statements)
-        # Outside the organization the same delivery is refused.
+        # Outside the organization, or from a member account that runs no workload
+        # (management, security), the same delivery is refused.
         outsider = {"aws:SourceOrgID": "o-outsider0000", "aws:SourceAccount": "999999999999"}
-        assert not any(
-            _allows(s, "s3:PutObject", f"{bucket_arn}/{key}", outsider) for s in statements
-        ), key
+        non_workload = {
+            "aws:SourceOrgID": org_id,
+            "aws:SourceAccount": config.organization.management_account_id,
+        }
+        for refused in (outsider, non_workload):
+            assert not any(
+                _allows(s, "s3:PutObject", f"{bucket_arn}/{key}", refused) for s in statements
+            ), key
         denied = [
             s for s in statements
             if s["Effect"] == "Deny" and "s3:PutObject" in s["Action"]

@@ -141,7 +141,7 @@ def test_cloudtrail_delivery_only_from_the_organization_trail(
 
 
 @pytest.mark.parametrize("purpose", ["flowlogs", "waf-api"])
-def test_log_delivery_service_only_for_the_organization(
+def test_log_delivery_service_only_for_the_workload_accounts_of_the_organization(
     template: Template, config: AccountsConfig, purpose: str
 ) -> None:
     logical, _ = buckets(template)[log_bucket_name(config, purpose)]
@@ -150,7 +150,13 @@ def test_log_delivery_service_only_for_the_organization(
         statement = sid(statements, name)
         assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
         assert statement["Condition"] == {
-            "StringEquals": {"aws:SourceOrgID": config.organization.organization_id}
+            "StringEquals": {
+                "aws:SourceOrgID": config.organization.organization_id,
+                "aws:SourceAccount": [
+                    config.accounts["development"].account_id,
+                    config.accounts["production"].account_id,
+                ],
+            }
         }
 
 

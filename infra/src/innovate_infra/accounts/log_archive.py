@@ -223,7 +223,8 @@ class LogArchive(Construct):
 
     def _log_delivery_policy(self, bucket: s3.Bucket) -> None:
         """VPC flow logs, Network Firewall and WAF deliver through the CloudWatch Logs
-        delivery service, which writes ``<optional prefix>/AWSLogs/<account>/...``."""
+        delivery service, which writes ``<optional prefix>/AWSLogs/<account>/...``. Only
+        the workload accounts (development, production) run them, so only they may."""
         self._service_delivery_policy(
             bucket,
             sid_prefix="LogDelivery",
@@ -232,15 +233,30 @@ class LogArchive(Construct):
                 bucket.arn_for_objects("AWSLogs/*"),
                 bucket.arn_for_objects("*/AWSLogs/*"),
             ],
+            source_accounts=[
+                self._config.accounts[key].account_id for key in ("development", "production")
+            ],
         )
 
     def _service_delivery_policy(
-        self, bucket: s3.Bucket, *, sid_prefix: str, service: str, write_resources: list[str]
+        self,
+        bucket: s3.Bucket,
+        *,
+        sid_prefix: str,
+        service: str,
+        write_resources: list[str],
+        source_accounts: list[str] | None = None,
     ) -> None:
         """An AWS service checks the bucket and writes objects on behalf of this
-        organization's accounts only (``aws:SourceOrgID``)."""
+        organization's accounts only (``aws:SourceOrgID``), narrowed to the named
+        accounts (``aws:SourceAccount``) when given."""
         principal = iam.ServicePrincipal(service)
-        org_only = {"StringEquals": {"aws:SourceOrgID": self._config.organization.organization_id}}
+        equals: dict[str, str | list[str]] = {
+            "aws:SourceOrgID": self._config.organization.organization_id
+        }
+        if source_accounts:
+            equals["aws:SourceAccount"] = source_accounts
+        org_only = {"StringEquals": equals}
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=f"{sid_prefix}AclCheck",
