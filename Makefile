@@ -50,7 +50,7 @@ $(CHECKOV_STAMP): $(ROOT)/tools/checkov/requirements.txt | python-version
 	@echo "checkov: installing $(CHECKOV_VENV)"
 	@rm -rf $(CHECKOV_VENV)
 	@$(PYTHON) -m venv $(CHECKOV_VENV)
-	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $< 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $< 2>&1 | { grep -v '^WARNING: Location' || [ $$? -eq 1 ]; }
 	@touch $@
 
 checkov-install: $(CHECKOV_STAMP)

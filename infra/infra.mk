@@ -25,7 +25,7 @@ $(INFRA_STAMP): $(INFRA_DIR)/requirements.txt $(INFRA_DIR)/requirements-dev.txt 
 	@echo "infra: installing $(INFRA_VENV)"
 	@rm -rf $(INFRA_VENV)
 	@$(PYTHON) -m venv $(INFRA_VENV)
-	@$(INFRA_PY) -m pip install --quiet --disable-pip-version-check -r $(INFRA_DIR)/requirements-dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@$(INFRA_PY) -m pip install --quiet --disable-pip-version-check -r $(INFRA_DIR)/requirements-dev.txt 2>&1 | { grep -v '^WARNING: Location' || [ $$? -eq 1 ]; }
 	@touch $@
 
 $(INFRA_NPM_STAMP): $(INFRA_DIR)/package.json $(INFRA_DIR)/package-lock.json

@@ -23,8 +23,8 @@ LINT_SUITES += api-lint
 $(API_STAMP): $(API_REQS) | python-version
 	@echo "api: installing the virtualenv at $(API_VENV)"
 	@test -x $(API_PY) || $(PYTHON) -m venv $(API_VENV)
-	@$(API_PY) -m pip install $(PIP_QUIET) -r $(API_DIR)/requirements/dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
-	@$(API_PY) -m pip install $(PIP_QUIET) --no-deps -e $(API_DIR) -e $(ROOT)/tools/devstack 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@$(API_PY) -m pip install $(PIP_QUIET) -r $(API_DIR)/requirements/dev.txt 2>&1 | { grep -v '^WARNING: Location' || [ $$? -eq 1 ]; }
+	@$(API_PY) -m pip install $(PIP_QUIET) --no-deps -e $(API_DIR) -e $(ROOT)/tools/devstack 2>&1 | { grep -v '^WARNING: Location' || [ $$? -eq 1 ]; }
 	@touch $@
 
 api-venv: $(API_STAMP)
