@@ -67,18 +67,18 @@ class EncryptionKey(Construct):
         stack = Stack.of(self)
         policy = iam.PolicyDocument()
         if props.via_services:
+            # Usage and grants share one bound: callers in this account, through the named services.
+            through_services = {
+                "kms:CallerAccount": stack.account,
+                "kms:ViaService": list(props.via_services),
+            }
             policy.add_statements(
                 iam.PolicyStatement(
                     sid="UseThroughApprovedServices",
                     principals=[iam.AccountRootPrincipal()],
                     actions=list(USAGE_ACTIONS),
                     resources=["*"],
-                    conditions={
-                        "StringEquals": {
-                            "kms:CallerAccount": stack.account,
-                            "kms:ViaService": list(props.via_services),
-                        }
-                    },
+                    conditions={"StringEquals": through_services},
                 )
             )
             if props.allow_grants_via_services:
@@ -89,10 +89,7 @@ class EncryptionKey(Construct):
                         actions=list(GRANT_ACTIONS),
                         resources=["*"],
                         conditions={
-                            "StringEquals": {
-                                "kms:CallerAccount": stack.account,
-                                "kms:ViaService": list(props.via_services),
-                            },
+                            "StringEquals": through_services,
                             "Bool": {"kms:GrantIsForAWSResource": "true"},
                         },
                     )
