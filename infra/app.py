@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CDK entry point: synthesizes every environment of the estate into cdk.out/.
+"""CDK entry point: synthesizes every account and environment of the platform into cdk.out/.
 
 Runs offline: `python app.py` (what `make synth` does) or `cdk synth --no-lookups`.
 With the CDK CLI, `-c environments=dev,prod` restricts the synth to those environments.
@@ -14,10 +14,8 @@ from pathlib import Path
 INFRA_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(INFRA_DIR / "src"))
 
-from innovate_infra.accounts.config import ConfigError as AccountsConfigError  # noqa: E402
-from innovate_infra.accounts.config import load_accounts_config  # noqa: E402
-from innovate_infra.config import ConfigError, load_estate  # noqa: E402
-from innovate_infra.estate import build_estate, create_app  # noqa: E402
+from innovate_infra.app import build_platform, create_app  # noqa: E402
+from innovate_infra.config import ConfigError, load_platform  # noqa: E402
 
 
 def main() -> int:
@@ -25,14 +23,11 @@ def main() -> int:
     selected = app.node.try_get_context("environments")
     only = [name.strip() for name in str(selected).split(",") if name.strip()] if selected else None
     try:
-        estate = load_estate(INFRA_DIR / "config", only=only)
-        accounts = load_accounts_config(
-            INFRA_DIR / "config" / "accounts" / "accounts.yaml", estate.organization
-        )
-    except (ConfigError, AccountsConfigError) as exc:
+        build_platform(app, load_platform(INFRA_DIR / "config", only=only))
+    except ConfigError as exc:
+        # A bad file, field or policy document: one line per problem, no traceback.
         print(exc, file=sys.stderr)
         return 2
-    build_estate(app, estate, accounts)
     # CDK's own validation: construct validation plus error annotations fail the synth.
     app.synth(validate_on_synthesis=True)
     return 0

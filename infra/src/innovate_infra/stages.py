@@ -1,88 +1,243 @@
-"""One CDK Stage per environment: its stacks, in its account and region, tagged."""
+"""The deployable units: one Stage for the account-level stacks, one per environment.
+
+A Stage is what a CDK Pipeline deploys. Stacks depend on each other only inside a
+stage (CDK refuses dependencies and references across stage boundaries), so every
+account-level stack, whichever account it lands in, shares one stage: their deploy
+order crosses the management and security/logs accounts. The environments reach the
+archive by name, not by reference, so they are independent stages.
+
+Construct ids and stack names are frozen (``tests/stacks/test_stable_ids.py``):
+renaming either replaces resources.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stage
+from typing import Protocol
+
+from aws_cdk import Stage
 from constructs import Construct
 
-from innovate_infra.config import EnvironmentConfig, EstateConfig
-from innovate_infra.constructs.log_destinations import LogArchiveDestination
-from innovate_infra.constructs.network import FirewallSettings, NetworkProps
-from innovate_infra.stacks.keys import KeysStack, KeysStackProps
-from innovate_infra.stacks.logging import LoggingStack, LoggingStackProps
-from innovate_infra.stacks.network import NetworkStack, NetworkStackProps
-from innovate_infra.tagging import apply_standard_tags
+from innovate_infra.config import PlatformConfig
+from innovate_infra.config.environment import EnvironmentConfig
+from innovate_infra.config.types import AccountKey
+from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
+from innovate_infra.constructs.network.vpc import FirewallSettings, NetworkProps
+from innovate_infra.naming import NETWORK_LOGS, Naming
+from innovate_infra.stacks.accounts.audit import AuditDataStack, SecurityServicesStack
+from innovate_infra.stacks.accounts.detection import DetectionStack, SecurityOrganizationStack
+from innovate_infra.stacks.accounts.identity import IdentityStack
+from innovate_infra.stacks.accounts.log_archive import LogArchiveStack
+from innovate_infra.stacks.accounts.organization import OrganizationStack
+from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
+from innovate_infra.stacks.base import PlatformStack, StackSettings
+from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
+from innovate_infra.stacks.environment.logging import LoggingStack, LoggingStackProps
+from innovate_infra.stacks.environment.network import NetworkStack, NetworkStackProps
+
+ACCOUNTS_STAGE = "accounts"
+
+
+class _AccountStackClass(Protocol):
+    """What an account stack class declares about itself."""
+
+    @property
+    def ACCOUNT(self) -> AccountKey: ...
+    @property
+    def PURPOSE(self) -> str: ...
+    @property
+    def DESCRIPTION(self) -> str: ...
+    @property
+    def CLASSIFICATION(self) -> str: ...
+
+
+class AccountsStage(Stage):
+    """The management and security/logs account stacks, and the order they deploy in.
+
+    Stateful resources (buckets, keys, log groups, the data lake) live in their own
+    stacks, apart from the stateless ones, so that a stateless change never risks
+    replacing data. ``cdk deploy 'accounts/*'`` follows the dependencies:
+
+    1. management-organization: OUs, accounts, SCPs/RCPs/tag policies.
+    2. management-identity: Identity Center permission sets and assignments.
+    3. security-log-archive (stateful): archive key and buckets.
+    4. security-detection: the account's own GuardDuty detector, Security Hub, Config.
+    5. management-audit-data (stateful): the trail's log group and its key.
+    6. management-security-services: organization trail, CIS alarms, trusted access,
+       delegated administrators, Config recorders for workload accounts.
+    7. security-organization: GuardDuty auto-enable, Security Hub central config,
+       Config aggregator, Access Analyzer.
+    8. security-lake (stateful, only when ``security_lake.enabled``).
+    """
+
+    def __init__(self, scope: Construct, *, platform: PlatformConfig, naming: Naming) -> None:
+        super().__init__(scope, ACCOUNTS_STAGE)
+        self._platform = platform
+        self._naming = naming
+
+        self.organization = OrganizationStack(
+            self,
+            "ManagementOrganization",
+            settings=self._settings(OrganizationStack),
+            platform=platform,
+            naming=naming,
+        )
+        self.identity = IdentityStack(
+            self,
+            "ManagementIdentity",
+            settings=self._settings(IdentityStack),
+            platform=platform,
+            naming=naming,
+        )
+        self.identity.add_stack_dependency(self.organization)
+        self.log_archive = LogArchiveStack(
+            self,
+            "SecurityLogArchive",
+            settings=self._settings(LogArchiveStack),
+            platform=platform,
+            naming=naming,
+        )
+        self.log_archive.add_stack_dependency(self.organization)
+        self.detection = DetectionStack(
+            self,
+            "SecurityDetection",
+            settings=self._settings(DetectionStack),
+            platform=platform,
+            naming=naming,
+        )
+        self.detection.add_stack_dependency(self.log_archive)
+        self.audit_data = AuditDataStack(
+            self,
+            "ManagementAuditData",
+            settings=self._settings(AuditDataStack),
+            platform=platform,
+            naming=naming,
+        )
+        self.audit_data.add_stack_dependency(self.organization)
+        self.security_services = SecurityServicesStack(
+            self,
+            "ManagementSecurityServices",
+            settings=self._settings(SecurityServicesStack),
+            audit_data=self.audit_data,
+            organization=self.organization,
+            platform=platform,
+            naming=naming,
+        )
+        self.security_services.add_stack_dependency(self.log_archive)
+        self.security_services.add_stack_dependency(self.detection)
+        self.security_organization = SecurityOrganizationStack(
+            self,
+            "SecurityOrganization",
+            settings=self._settings(SecurityOrganizationStack),
+            detection=self.detection,
+            platform=platform,
+            naming=naming,
+        )
+        self.security_organization.add_stack_dependency(self.security_services)
+        self.security_lake: SecurityLakeStack | None = None
+        if platform.accounts.security_lake.enabled:
+            self.security_lake = SecurityLakeStack(
+                self,
+                "SecurityLake",
+                settings=self._settings(SecurityLakeStack),
+                platform=platform,
+                naming=naming,
+            )
+            self.security_lake.add_stack_dependency(self.security_organization)
+
+    def _settings(self, stack: _AccountStackClass) -> StackSettings:
+        platform = self._platform
+        return StackSettings(
+            name=self._naming.stack_name(stack.ACCOUNT, stack.PURPOSE),
+            account=platform.account_id(stack.ACCOUNT),
+            region=platform.home_region,
+            description=stack.DESCRIPTION,
+            # Guardrails are switched off deliberately, never by deleting a stack.
+            termination_protection=True,
+            tags=platform.shared_tags(stack.CLASSIFICATION),
+        )
+
+    def stacks(self) -> list[PlatformStack]:
+        """Every stack of the stage, in deploy order."""
+        stacks: list[PlatformStack] = [
+            self.organization,
+            self.identity,
+            self.log_archive,
+            self.detection,
+            self.audit_data,
+            self.security_services,
+            self.security_organization,
+        ]
+        if self.security_lake is not None:
+            stacks.append(self.security_lake)
+        return stacks
 
 
 class EnvironmentStage(Stage):
-    """dev, staging or prod.
+    """dev, staging or prod, in its workload account and region.
 
-    Construct ids (``Keys``, ``Logging``, ``Network``) and stack names
-    (``<project>-<env>-<purpose>``) are stable: renaming them replaces resources.
     Stateful stacks (keys, log groups) are separate from the stateless network.
     """
 
-    def __init__(self, scope: Construct, *, estate: EstateConfig, env: EnvironmentConfig) -> None:
-        super().__init__(
-            scope,
-            env.name,
-            env=Environment(account=estate.account_id(env), region=env.region),
-        )
-        org = estate.organization
-        prefix = f"{org.project}-{env.name}"
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        platform: PlatformConfig,
+        naming: Naming,
+        env: EnvironmentConfig,
+    ) -> None:
+        super().__init__(scope, env.name)
+        self._platform = platform
+        self._naming = naming
+        self._env = env
         retain = env.retain_stateful_resources
-        common = {"termination_protection": env.termination_protection}
         firewall_on = env.network.network_firewall.enabled
 
         self.keys = KeysStack(
             self,
             "Keys",
-            stack_name=f"{prefix}-keys",
-            description=f"{prefix}: customer-managed KMS keys (stateful)",
-            props=KeysStackProps(project=org.project, environment=env.name, retain=retain),
-            **common,
+            settings=self._settings(KeysStack),
+            props=KeysStackProps(naming=naming, environment=env.name, retain=retain),
         )
         self.logging = LoggingStack(
             self,
             "Logging",
-            stack_name=f"{prefix}-logging",
-            description=f"{prefix}: CloudWatch log groups (stateful)",
+            settings=self._settings(LoggingStack),
             props=LoggingStackProps(
-                project=org.project,
+                naming=naming,
                 environment=env.name,
                 logs_key=self.keys.logs_key,
                 retention_days=env.logging.retention_days,
                 retain=retain,
                 network_firewall=firewall_on,
             ),
-            **common,
         )
-        archive = org.log_archive
+        archive = platform.accounts.log_archive
         alert_group = self.logging.firewall_alerts
+        subnets = env.network.subnet_prefix_lengths
         self.network = NetworkStack(
             self,
             "Network",
-            stack_name=f"{prefix}-network",
-            description=f"{prefix}: VPC, NAT, Network Firewall, flow logs, endpoints (stateless)",
+            settings=self._settings(NetworkStack),
             props=NetworkStackProps(
                 network=NetworkProps(
-                    name_prefix=prefix,
+                    name_prefix=naming.prefix(env.name),
                     cidr=str(env.network.vpc_cidr),
                     availability_zones=env.availability_zones,
-                    public_prefix_length=env.network.subnet_prefix_lengths.public,
-                    private_prefix_length=env.network.subnet_prefix_lengths.private,
-                    isolated_prefix_length=env.network.subnet_prefix_lengths.isolated,
-                    firewall_prefix_length=env.network.subnet_prefix_lengths.firewall,
+                    public_prefix_length=subnets.public,
+                    private_prefix_length=subnets.private,
+                    isolated_prefix_length=subnets.isolated,
+                    firewall_prefix_length=subnets.firewall,
                     nat_gateways=env.network.nat_gateways,
                     flow_log_group=self.logging.flow_logs,
                     log_archive=LogArchiveDestination(
-                        bucket_name=archive.bucket_name,
+                        bucket_name=naming.log_bucket_name(NETWORK_LOGS),
                         flow_logs_prefix=f"{archive.flow_logs_prefix}/{env.name}",
                         network_firewall_prefix=f"{archive.network_firewall_prefix}/{env.name}",
                     ),
                     firewall=(
                         FirewallSettings(
-                            allowed_domains=estate.allowed_domains(env),
+                            allowed_domains=platform.allowed_domains(env),
                             alert_log_group=alert_group,
                             delete_protection=retain,
                         )
@@ -91,7 +246,19 @@ class EnvironmentStage(Stage):
                     ),
                 )
             ),
-            **common,
         )
         self.network.node.add_dependency(self.logging)
-        apply_standard_tags(self, estate.tags(env))
+
+    def _settings(self, stack: type[PlatformStack]) -> StackSettings:
+        env = self._env
+        return StackSettings(
+            name=self._naming.stack_name(env.name, stack.PURPOSE),
+            account=self._platform.environment_account_id(env),
+            region=env.region,
+            description=f"{self._naming.prefix(env.name)}: {stack.DESCRIPTION}",
+            termination_protection=env.termination_protection,
+            tags=self._platform.tags(env),
+        )
+
+    def stacks(self) -> list[PlatformStack]:
+        return [self.keys, self.logging, self.network]

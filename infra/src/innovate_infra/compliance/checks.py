@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import jsii
 from aws_cdk import Acknowledgment, Aspects, CfnResource, IAspect, Stage, Validations
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks
 from constructs import IConstruct
 
-from innovate_infra.compliance.suppressions import (
-    ACKNOWLEDGMENTS,
-    CHECKOV_SKIPS,
-    CheckovSkip,
-    NagAcknowledgment,
-)
+from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment
+from innovate_infra.compliance.suppressions import Suppressions
 
-NAG_PACKS = ("AwsSolutions", "NIST.800.53.R5", "HIPAA.Security")
+# The cdk-nag packs that block the synth, by the plugin name they report under
+# (``gates.py`` expects a report from each).
+NAG_PACKS: dict[str, Callable[..., NagPack]] = {
+    "AwsSolutions": AwsSolutionsChecks,
+    "NIST.800.53.R5": NIST80053R5Checks,
+    "HIPAA.Security": HIPAASecurityChecks,
+}
 
 
 @jsii.implements(IAspect)
@@ -57,19 +59,14 @@ def stages_under(app: Stage) -> list[Stage]:
     ]
 
 
-def enable_compliance(app: Stage) -> None:
-    """cdk-nag's three packs as blocking validation plugins over the whole app, plus the
-    one list of acknowledgments and the one list of checkov skips (``suppressions.py``)
-    on every stage.
+def enable_compliance(app: Stage, suppressions: Suppressions) -> None:
+    """cdk-nag's packs as blocking validation plugins over the whole app, plus the one
+    registry of acknowledgments and checkov skips (``suppressions/``) on every stage.
 
-    Call it after every stage has been added (``build_estate`` does): CDK aspects are
+    Call it after every stage has been added (``build_platform`` does): CDK aspects are
     not inherited across stage boundaries, so each stage gets them explicitly.
     """
-    Validations.of(app).add_plugins(
-        AwsSolutionsChecks(app),
-        NIST80053R5Checks(app),
-        HIPAASecurityChecks(app),
-    )
+    Validations.of(app).add_plugins(*(pack(app) for pack in NAG_PACKS.values()))
     for stage in stages_under(app):
-        Aspects.of(stage).add(ApplyNagAcknowledgments(ACKNOWLEDGMENTS))
-        Aspects.of(stage).add(ApplyCheckovSkips(CHECKOV_SKIPS))
+        Aspects.of(stage).add(ApplyNagAcknowledgments(suppressions.acknowledgments))
+        Aspects.of(stage).add(ApplyCheckovSkips(suppressions.checkov_skips))

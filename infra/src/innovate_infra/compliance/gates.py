@@ -3,10 +3,10 @@
 * ``nag``: reads the synth's ``validation-report.json`` (cdk-nag's three packs and
   CDK's own template validation ran inside the synth and block it); fails on any
   unacknowledged finding, on acknowledgments whose reason is not declared in
-  ``suppressions.py``, and prints pack / rule / count acknowledged.
+  the suppressions registry, and prints pack / rule / count acknowledged.
 * ``cfn-lint``: zero errors and zero warnings except W3005.
 * ``checkov``: cloudformation framework, ``--skip-download``, zero failed checks; each
-  skip must be declared in ``suppressions.py``.
+  skip must be declared in the suppressions registry (``suppressions/``).
 
 Every gate fails when it has nothing to scan. Usage::
 
@@ -27,13 +27,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from innovate_infra.compliance.suppressions import ACKNOWLEDGMENTS, CHECKOV_SKIPS
+from innovate_infra.compliance.checks import NAG_PACKS
+from innovate_infra.compliance.suppressions import Suppressions, registry
+from innovate_infra.config import DEFAULT_CONFIG_DIR, load_platform
+from innovate_infra.naming import Naming
 
 CFN_LINT_IGNORED = ("W3005",)
 # CDK's built-in CloudFormation validation acknowledges a few of its own known schema
 # quirks inside aws-cdk-lib (reason text owned by CDK, not by this repository).
 CDK_BUILTIN_PLUGIN = "CloudFormation Validate"
-NAG_PLUGINS = ("AwsSolutions", "NIST.800.53.R5", "HIPAA.Security")
+REGISTRY = "the registry innovate_infra/compliance/suppressions/"
+
+
+def platform_suppressions(config_dir: Path = DEFAULT_CONFIG_DIR) -> Suppressions:
+    """The registry the synth applied: built from the same configuration."""
+    return registry(Naming(load_platform(config_dir)))
 
 
 @dataclass
@@ -87,7 +95,7 @@ def _nothing_to_scan(name: str, assembly: Path) -> GateResult:
 # ----------------------------------------------------------------------------- cdk-nag
 
 
-def nag_gate(assembly: Path) -> GateResult:
+def nag_gate(assembly: Path, suppressions: Suppressions | None = None) -> GateResult:
     started = time.monotonic()
     templates = find_templates(assembly)
     if not templates:
@@ -104,7 +112,8 @@ def nag_gate(assembly: Path) -> GateResult:
     report = json.loads(report_path.read_text(encoding="utf-8"))
     plugins = report.get("pluginReports", [])
     findings: list[str] = []
-    declared_reasons = {ack.reason for ack in ACKNOWLEDGMENTS}
+    suppressions = suppressions or platform_suppressions()
+    declared_reasons = {ack.reason for ack in suppressions.acknowledgments}
     counts: Counter[tuple[str, str]] = Counter()
     for plugin in plugins:
         name = plugin.get("pluginName", "?")
@@ -123,10 +132,15 @@ def nag_gate(assembly: Path) -> GateResult:
                 findings.append(
                     f"{name} {suppressed.get('acknowledgedId')} "
                     f"at {suppressed.get('acknowledgedAt')} "
-                    "is acknowledged outside innovate_infra/compliance/suppressions.py"
+                    f"is acknowledged outside {REGISTRY}"
                 )
     if not plugins:
         findings.append("the validation report lists no plugin: cdk-nag did not run")
+    else:
+        reported = {plugin.get("pluginName") for plugin in plugins}
+        findings += [
+            f"no report from the cdk-nag pack {pack}" for pack in NAG_PACKS if pack not in reported
+        ]
     table = [(pack, rule, str(count)) for (pack, rule), count in sorted(counts.items())]
     table.append(("total", "", str(sum(counts.values()))))
     return GateResult(
@@ -237,7 +251,9 @@ def _run_checkov(checkov: str, templates: list[Path]) -> dict[str, Any]:
     return merged
 
 
-def checkov_gate(assembly: Path, checkov: str, parallel: int = 2) -> GateResult:
+def checkov_gate(
+    assembly: Path, checkov: str, parallel: int = 2, suppressions: Suppressions | None = None
+) -> GateResult:
     started = time.monotonic()
     templates = find_templates(assembly)
     if not templates:
@@ -263,13 +279,13 @@ def checkov_gate(assembly: Path, checkov: str, parallel: int = 2) -> GateResult:
             f"checkov scanned {resources} resources and passed {len(passed)} checks: "
             "nothing was scanned"
         )
-    declared = {(skip.check_id, skip.reason) for skip in CHECKOV_SKIPS}
+    suppressions = suppressions or platform_suppressions()
+    declared = {(skip.check_id, skip.reason) for skip in suppressions.checkov_skips}
     for check in skipped:
         comment = check.get("check_result", {}).get("suppress_comment", "")
         if (check["check_id"], comment) not in declared:
             findings.append(
-                f"{check['check_id']} on {check['resource']} is skipped outside "
-                "innovate_infra/compliance/suppressions.py"
+                f"{check['check_id']} on {check['resource']} is skipped outside {REGISTRY}"
             )
     by_check = Counter((c["check_id"], "skipped") for c in skipped) + Counter(
         (c["check_id"], "FAILED") for c in failed
@@ -290,11 +306,14 @@ def checkov_gate(assembly: Path, checkov: str, parallel: int = 2) -> GateResult:
 # ----------------------------------------------------------------------------- CLI
 
 
-def run_gates(assembly: Path, checkov: str, names: Iterable[str]) -> list[GateResult]:
+def run_gates(
+    assembly: Path, checkov: str, names: Iterable[str], config_dir: Path = DEFAULT_CONFIG_DIR
+) -> list[GateResult]:
+    suppressions = platform_suppressions(config_dir)
     runners: dict[str, Callable[[], GateResult]] = {
-        "nag": lambda: nag_gate(assembly),
+        "nag": lambda: nag_gate(assembly, suppressions),
         "cfn-lint": lambda: cfn_lint_gate(assembly),
-        "checkov": lambda: checkov_gate(assembly, checkov),
+        "checkov": lambda: checkov_gate(assembly, checkov, suppressions=suppressions),
     }
     selected = list(names)
     with ThreadPoolExecutor(max_workers=len(selected)) as pool:
@@ -309,9 +328,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("gate", choices=["nag", "cfn-lint", "checkov", "all"])
     parser.add_argument("--assembly", type=Path, required=True, help="the cdk.out directory")
     parser.add_argument("--checkov", default="checkov", help="path of the checkov executable")
+    parser.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG_DIR, help="the configuration synthesized"
+    )
     args = parser.parse_args(argv)
     names = ["nag", "cfn-lint", "checkov"] if args.gate == "all" else [args.gate]
-    results = run_gates(args.assembly, args.checkov, names)
+    results = run_gates(args.assembly, args.checkov, names, args.config)
     for result in results:
         print(result.render())
     print("---- policy gates summary")

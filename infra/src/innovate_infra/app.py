@@ -1,0 +1,81 @@
+"""Builds the whole platform into one CDK App: used by ``infra/app.py`` and the tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App
+
+from innovate_infra.compliance.checks import enable_compliance
+from innovate_infra.compliance.suppressions import registry
+from innovate_infra.config import PlatformConfig
+from innovate_infra.naming import Naming
+from innovate_infra.stages import AccountsStage, EnvironmentStage
+
+INFRA_DIR = Path(__file__).resolve().parents[2]
+
+# Context that must not depend on who runs the synth (CDK CLI or `python app.py`):
+# no version-reporting resource, and the same metadata either way.
+FIXED_CONTEXT: dict[str, Any] = {
+    "aws:cdk:version-reporting": False,
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+    # CDK's own template validation: its default rules fail the synth, not just warn.
+    "@aws-cdk/core:validateAgainstDefaultRules": True,
+}
+
+
+def load_context(infra_dir: Path = INFRA_DIR) -> dict[str, Any]:
+    """The context the CDK CLI would pass: cdk.json's ``context`` plus cdk.context.json.
+
+    ``python app.py`` does not read these files itself; merging them here makes the
+    script and ``cdk synth`` produce identical templates.
+    """
+    context: dict[str, Any] = {}
+    cdk_json = json.loads((infra_dir / "cdk.json").read_text(encoding="utf-8"))
+    context.update(cdk_json.get("context", {}))
+    context.update(json.loads((infra_dir / "cdk.context.json").read_text(encoding="utf-8")))
+    return context
+
+
+def create_app(outdir: Path | str | None = None, context: Mapping[str, Any] | None = None) -> App:
+    return App(
+        outdir=str(outdir) if outdir is not None else None,
+        context=dict(context if context is not None else load_context()),
+        post_cli_context=FIXED_CONTEXT,
+        analytics_reporting=False,
+        # CDK's built-in CloudFormation template validation, on whatever the environment says.
+        builtin_cloud_formation_validation=True,
+    )
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What ``build_platform`` added to the app."""
+
+    naming: Naming
+    environments: list[EnvironmentStage]
+    accounts: AccountsStage
+
+
+def build_platform(app: App, platform: PlatformConfig) -> Platform:
+    """Everything the platform deploys, with the policy gates attached to the whole app:
+    one stage per environment (config order: dev, staging, prod), then the stage of the
+    management and security/logs account stacks.
+
+    Extension point: stages and stacks of later issues are added here, before
+    ``enable_compliance``, so that the same cdk-nag packs, acknowledgments, checkov skips
+    and tag checks cover them.
+    """
+    naming = Naming(platform)
+    environments = [
+        EnvironmentStage(app, platform=platform, naming=naming, env=env)
+        for env in platform.environments.values()
+    ]
+    accounts = AccountsStage(app, platform=platform, naming=naming)
+    enable_compliance(app, registry(naming))
+    return Platform(naming=naming, environments=environments, accounts=accounts)

@@ -1,0 +1,134 @@
+"""Loads every YAML file under ``infra/config/`` into one ``PlatformConfig``.
+
+Each file is validated by its domain model (pydantic), then the rules that span files
+(CIDR overlaps, regions, account placement, tag values). Every problem is reported
+together as one ``ConfigError`` naming file, field and reason.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from innovate_infra.config.accounts import AccountsConfig
+from innovate_infra.config.environment import (
+    ENVIRONMENT_ACCOUNT,
+    ENVIRONMENT_NAMES,
+    EnvironmentConfig,
+)
+from innovate_infra.config.errors import ConfigError, ConfigIssue, display, parse, read_yaml
+from innovate_infra.config.organization import OrganizationConfig
+from innovate_infra.config.platform import PlatformConfig
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[3] / "config"
+ORGANIZATION_FILE = "organization.yaml"
+ACCOUNTS_FILE = "accounts/accounts.yaml"
+ENVIRONMENTS_DIR = "environments"
+
+
+def _cross_validate(
+    org: OrganizationConfig, envs: dict[str, tuple[str, EnvironmentConfig]]
+) -> Iterable[ConfigIssue]:
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    for stem, (file, env) in envs.items():
+        if env.name != stem:
+            yield ConfigIssue(file, "name", f"{env.name!r} does not match the file name {stem!r}")
+        if env.region not in org.allowed_regions:
+            yield ConfigIssue(
+                file, "region", f"{env.region!r} is not in allowed_regions {org.allowed_regions}"
+            )
+        expected = ENVIRONMENT_ACCOUNT[env.name]
+        if env.account != expected:
+            yield ConfigIssue(
+                file, "account", f"{env.name} must be deployed to the {expected} account"
+            )
+        if env.name not in org.tag_standard.environments:
+            yield ConfigIssue(file, "name", f"{env.name!r} is not in tag_standard.environments")
+        if env.data_classification not in org.tag_standard.data_classifications:
+            yield ConfigIssue(
+                file,
+                "data_classification",
+                f"{env.data_classification!r} is not one of "
+                f"{org.tag_standard.data_classifications}",
+            )
+        for other_name, other_cidr in seen:
+            if env.network.vpc_cidr.overlaps(other_cidr):
+                yield ConfigIssue(
+                    file,
+                    "network.vpc_cidr",
+                    f"{env.network.vpc_cidr} overlaps {other_cidr} of environment {other_name}",
+                )
+        seen.append((env.name, env.network.vpc_cidr))
+
+
+def _load_environments(
+    env_dir: Path,
+) -> tuple[dict[str, tuple[str, EnvironmentConfig]], list[ConfigIssue]]:
+    files = sorted(env_dir.glob("*.yaml"))
+    if not files:
+        raise ConfigError([ConfigIssue(display(env_dir), "<dir>", "no environment files (*.yaml)")])
+    issues: list[ConfigIssue] = []
+    parsed: dict[str, tuple[str, EnvironmentConfig]] = {}
+    for path in files:
+        file = display(path)
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", path.stem):
+            issues.append(
+                ConfigIssue(file, "<file>", "environment file names must be lower-case names")
+            )
+            continue
+        try:
+            parsed[path.stem] = (file, parse(EnvironmentConfig, read_yaml(path), file))
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+    return parsed, issues
+
+
+def load_platform(
+    config_dir: Path = DEFAULT_CONFIG_DIR, only: Sequence[str] | None = None
+) -> PlatformConfig:
+    """Load and validate ``organization.yaml``, ``accounts/accounts.yaml`` and every
+    ``environments/*.yaml``.
+
+    ``only`` restricts the result to the named environments (all files are still
+    validated, so overlapping CIDRs are caught whatever is selected); an unknown
+    name is an error.
+    """
+    issues: list[ConfigIssue] = []
+    org: OrganizationConfig | None = None
+    accounts: AccountsConfig | None = None
+    org_path = config_dir / ORGANIZATION_FILE
+    try:
+        org = parse(OrganizationConfig, read_yaml(org_path), display(org_path))
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+    accounts_path = config_dir / ACCOUNTS_FILE
+    try:
+        accounts = parse(AccountsConfig, read_yaml(accounts_path), display(accounts_path))
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+    parsed, env_issues = _load_environments(config_dir / ENVIRONMENTS_DIR)
+    issues.extend(env_issues)
+    if not issues and org is not None:
+        issues.extend(_cross_validate(org, parsed))
+    if issues or org is None or accounts is None:
+        raise ConfigError(issues)
+
+    # Stable order: dev, staging, prod.
+    ordered: dict[str, EnvironmentConfig] = {
+        name: parsed[name][1] for name in ENVIRONMENT_NAMES if name in parsed
+    }
+    if only is not None:
+        unknown = [name for name in only if name not in ordered]
+        if unknown:
+            raise ConfigError(
+                [
+                    ConfigIssue(
+                        "environments", name, f"unknown environment; known: {list(ordered)}"
+                    )
+                    for name in unknown
+                ]
+            )
+        ordered = {name: env for name, env in ordered.items() if name in only}
+    return PlatformConfig(organization=org, accounts=accounts, environments=ordered)

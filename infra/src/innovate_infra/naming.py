@@ -1,0 +1,168 @@
+"""Every name of the platform, built from the configured project name in one place.
+
+Stack names follow one scheme, ``<project>-<scope>-<purpose>``, where the scope is
+``management``, ``security`` or an environment name (``innovate-management-organization``,
+``innovate-security-log-archive``, ``innovate-dev-network``). Physical names and the
+ARNs that cross accounts (CloudFormation cannot pass references between accounts, so
+the trail and the workloads find the archive by name) are derived here too.
+
+Stack names and physical names are frozen once deployed: renaming replaces resources.
+"""
+
+from __future__ import annotations
+
+from innovate_infra.config import PlatformConfig
+from innovate_infra.constructs.logging.log_archive import LogPurpose
+
+# The bucket the environments' VPC flow logs and Network Firewall flow logs go to.
+NETWORK_LOGS: LogPurpose = "flowlogs"
+
+SSO_ROLE_PATH = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/"
+ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
+
+
+class Naming:
+    def __init__(self, platform: PlatformConfig) -> None:
+        self.project = platform.project
+        self._region = platform.home_region
+        self._management = platform.account_id("management")
+        self._security = platform.account_id("security")
+        guardrails = platform.accounts.guardrails
+        self._role_prefix = guardrails.security_role_prefix
+        self._cdk_qualifier = guardrails.cdk_qualifier
+
+    # -- stacks ------------------------------------------------------------------------
+
+    def prefix(self, scope: str) -> str:
+        """``<project>-<scope>``: the prefix of a scope's stacks and resource names."""
+        return f"{self.project}-{scope}"
+
+    def stack_name(self, scope: str, purpose: str) -> str:
+        return f"{self.prefix(scope)}-{purpose}"
+
+    # -- environment resources ---------------------------------------------------------
+
+    def key_alias(self, environment: str, purpose: str) -> str:
+        return f"alias/{self.project}/{environment}/{purpose}"
+
+    def log_group_name(self, environment: str, name: str) -> str:
+        return f"/{self.project}/{environment}/{name}"
+
+    # -- the log archive (security/logs account) ---------------------------------------
+
+    def log_bucket_name(self, purpose: LogPurpose) -> str:
+        """Archive bucket name. The WAF/API bucket starts with ``aws-waf-logs-`` so that WAF
+        can also deliver to it directly (a WAF requirement), besides the seed's Kinesis path."""
+        suffix = f"{self._security}-{self._region}"
+        if purpose == "waf-api":
+            return f"aws-waf-logs-{self.project}-logs-{suffix}"
+        return f"{self.project}-logs-{purpose}-{suffix}"
+
+    @property
+    def log_archive_key_alias(self) -> str:
+        return f"alias/{self.project}-log-archive"
+
+    @property
+    def log_archive_key_alias_arn(self) -> str:
+        return f"arn:aws:kms:{self._region}:{self._security}:{self.log_archive_key_alias}"
+
+    # -- audit (management account) ----------------------------------------------------
+
+    @property
+    def organization_trail_name(self) -> str:
+        return f"{self.project}-organization-trail"
+
+    @property
+    def organization_trail_arn(self) -> str:
+        return (
+            f"arn:aws:cloudtrail:{self._region}:{self._management}:"
+            f"trail/{self.organization_trail_name}"
+        )
+
+    @property
+    def trail_log_group_name(self) -> str:
+        return f"/{self.project}/cloudtrail/{self.organization_trail_name}"
+
+    @property
+    def audit_key_alias(self) -> str:
+        return f"alias/{self.project}-management-audit"
+
+    @property
+    def alarm_metric_namespace(self) -> str:
+        return f"{self.project.capitalize()}/CISBenchmark"
+
+    @property
+    def alarm_topic_display_name(self) -> str:
+        return f"{self.project.capitalize()} security alarms (CIS monitoring)"
+
+    # -- organization, detection, Security Lake ----------------------------------------
+
+    def organization_policy_name(self, document: str) -> str:
+        """``scp/prod-guardrails`` -> ``<project>-scp-prod-guardrails``."""
+        return f"{self.project}-{document.replace('/', '-')}"
+
+    def security_role_name(self, purpose: str) -> str:
+        """A platform security role (covered by the SCP exemption and protection)."""
+        return f"{self._role_prefix}{purpose}"
+
+    @property
+    def config_recorder_stack_set_name(self) -> str:
+        return f"{self.project}-config-recorder"
+
+    @property
+    def security_hub_policy_name(self) -> str:
+        return f"{self.project}-baseline"
+
+    @property
+    def organization_aggregator_name(self) -> str:
+        return f"{self.project}-organization"
+
+    @property
+    def organization_analyzer_name(self) -> str:
+        return f"{self.project}-organization"
+
+    @property
+    def security_lake_key_alias(self) -> str:
+        return f"alias/{self.project}-security-lake"
+
+    @property
+    def security_lake_subscriber_name(self) -> str:
+        return f"{self.project}-athena"
+
+    # -- principals named in policies --------------------------------------------------
+
+    def cdk_exec_role_arn(self, account: str, region: str) -> str:
+        role = f"cdk-{self._cdk_qualifier}-cfn-exec-role-{account}-{region}"
+        return f"arn:aws:iam::{account}:role/{role}"
+
+    @staticmethod
+    def break_glass_principal_arns() -> list[str]:
+        """Roles Identity Center creates for the BreakGlassAdmin permission set, in any account."""
+        return [SSO_ROLE_PATH + "*AWSReservedSSO_BreakGlassAdmin_*"]
+
+    def platform_automation_principal_arns(self) -> list[str]:
+        """Principals that may change security tooling and the protected roles.
+
+        * the CDK execution role: CloudFormation deploying reviewed code;
+        * the platform's own security automation roles (``<security_role_prefix>*``);
+        * ``OrganizationAccountAccessRole`` and ``stacksets-exec-*``: assumable only from the
+          management account (whose administrators can detach any SCP anyway); needed to
+          bootstrap member accounts and for the Config-recorder StackSet;
+        * break-glass.
+        """
+        return [
+            f"arn:aws:iam::*:role/cdk-{self._cdk_qualifier}-cfn-exec-role-*",
+            f"arn:aws:iam::*:role/{self._role_prefix}*",
+            f"arn:aws:iam::*:role/{ORGANIZATION_ACCESS_ROLE}",
+            "arn:aws:iam::*:role/stacksets-exec-*",
+            *self.break_glass_principal_arns(),
+        ]
+
+    def protected_role_arns(self) -> list[str]:
+        """Roles nobody but platform automation may modify."""
+        return [
+            f"arn:aws:iam::*:role/{self._role_prefix}*",
+            f"arn:aws:iam::*:role/cdk-{self._cdk_qualifier}-*",
+            f"arn:aws:iam::*:role/{ORGANIZATION_ACCESS_ROLE}",
+            SSO_ROLE_PATH + "*",
+        ]

@@ -1,0 +1,1 @@
+"""Stacks of the management and security/logs accounts."""

@@ -1,0 +1,1 @@
+"""Stacks of one environment (dev, staging, prod), in its workload account."""
