@@ -1,11 +1,22 @@
-"""Small helpers for reading synthesized templates."""
+"""The helpers of every test: reading synthesized templates."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+from aws_cdk import Environment, Stack
+from aws_cdk.assertions import Template
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+from innovate_infra.app import create_app
+from innovate_infra.config import ConfigError, load_platform
+
+ENV = Environment(account="333333333333", region="eu-west-1")
 
 
 def resources_of(template: dict[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:
@@ -109,3 +120,47 @@ def taggable(cfn_type: str, region: str) -> bool:
     return bool(schema.get("tagging", {}).get("taggable")) and "Tags" in schema.get(
         "properties", {}
     )
+
+
+def sdk_calls(template: Template) -> list[dict[str, Any]]:
+    """The ``Create`` payload of every AwsCustomResource, with tokens rendered as text."""
+    calls = []
+    for resource in template.find_resources("Custom::AWS").values():
+        create = resource["Properties"]["Create"]
+        if isinstance(create, dict) and "Fn::Join" in create:
+            separator, parts = create["Fn::Join"]
+            create = separator.join(
+                p if isinstance(p, str) else "<" + json.dumps(p, sort_keys=True) + ">"
+                for p in parts
+            )
+        calls.append(
+            {"text": create, "depends_on": resource.get("DependsOn", []), "resource": resource}
+        )
+    return calls
+
+
+def calls_of(template: Template, service: str, action: str) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in sdk_calls(template)
+        if f'"service":"{service}"' in c["text"] and f'"action":"{action}"' in c["text"]
+    ]
+
+
+def edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Apply ``change`` to one YAML file of a copied configuration directory."""
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data))
+
+
+def issues_of(config_dir: Path, **kwargs: Any) -> list[tuple[str, str, str]]:
+    """(file name, field, reason) of every problem ``load_platform`` reports."""
+    with pytest.raises(ConfigError) as caught:
+        load_platform(config_dir, **kwargs)
+    return [(Path(i.file).name, i.field, i.reason) for i in caught.value.issues]
+
+
+def new_stack(tmp_path: Path) -> Stack:
+    """An empty stack in its own app, to test one construct in isolation."""
+    return Stack(create_app(outdir=tmp_path), "Test", env=ENV)

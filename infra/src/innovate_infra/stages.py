@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from aws_cdk import Stage
+from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from innovate_infra.config import PlatformConfig
@@ -186,7 +186,11 @@ class EnvironmentStage(Stage):
         naming: Naming,
         env: EnvironmentConfig,
     ) -> None:
-        super().__init__(scope, env.name)
+        super().__init__(
+            scope,
+            env.name,
+            env=Environment(account=platform.environment_account_id(env), region=env.region),
+        )
         self._platform = platform
         self._naming = naming
         self._env = env

@@ -1,0 +1,189 @@
+"""Configuration of organization.yaml and the environments: the example values load;
+bad values fail with file, field and reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from innovate_infra.config import ConfigError, PlatformConfig, load_platform
+
+from tests.helpers import edit, issues_of
+
+
+def test_example_configuration_loads(platform: PlatformConfig) -> None:
+    assert list(platform.environments) == ["dev", "staging", "prod"]
+    accounts = platform.organization.accounts
+    assert {accounts.development.id, accounts.production.id} == {
+        platform.environment_account_id(platform.environment("dev")),
+        platform.environment_account_id(platform.environment("prod")),
+    }
+    assert (
+        platform.environment_account_id(platform.environment("staging")) == accounts.development.id
+    )
+    assert len(platform.environment("dev").availability_zones) == 2
+    assert len(platform.environment("prod").availability_zones) == 3
+    assert platform.environment("prod").nat_gateway_count == 3
+    assert platform.environment("dev").nat_gateway_count == 1
+
+
+def test_allowed_domains_substitute_the_region(platform: PlatformConfig) -> None:
+    domains = platform.allowed_domains(platform.environment("prod"))
+    assert "api.ecr.eu-west-1.amazonaws.com" in domains
+    assert not any("{region}" in d for d in domains)
+    assert len(domains) == len(set(domains))
+
+
+def test_bad_cidr_names_file_and_field(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml", lambda d: d["network"].update(vpc_cidr="10.10.0.0/33")
+    )
+    [(file, field, reason)] = issues_of(config_dir)
+    assert (file, field) == ("dev.yaml", "network.vpc_cidr")
+    assert "not a valid IPv4 CIDR" in reason
+
+
+def test_cidr_with_host_bits_is_rejected(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml", lambda d: d["network"].update(vpc_cidr="10.10.1.0/16")
+    )
+    [(file, field, _)] = issues_of(config_dir)
+    assert (file, field) == ("dev.yaml", "network.vpc_cidr")
+
+
+def test_overlapping_cidrs_are_rejected(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/prod.yaml",
+        lambda d: d["network"].update(vpc_cidr="10.10.128.0/17"),
+    )
+    issues = issues_of(config_dir)
+    assert ("prod.yaml", "network.vpc_cidr") in [(f, fld) for f, fld, _ in issues]
+    assert any("overlaps 10.10.0.0/16 of environment dev" in reason for _, _, reason in issues)
+
+
+def test_unknown_environment_file_is_rejected(config_dir: Path) -> None:
+    shutil.copy(config_dir / "environments/dev.yaml", config_dir / "environments/qa.yaml")
+    edit(config_dir / "environments/qa.yaml", lambda d: d.update(name="qa"))
+    [(file, field, reason)] = issues_of(config_dir)
+    assert (file, field) == ("qa.yaml", "name")
+    assert "'dev', 'staging' or 'prod'" in reason
+
+
+def test_unknown_environment_selection_is_rejected(config_dir: Path) -> None:
+    [(_, field, reason)] = issues_of(config_dir, only=["dev", "qa"])
+    assert field == "qa"
+    assert "unknown environment" in reason
+
+
+def test_missing_account_id_is_rejected(config_dir: Path) -> None:
+    edit(config_dir / "organization.yaml", lambda d: d["accounts"]["production"].pop("id"))
+    [(file, field, reason)] = issues_of(config_dir)
+    assert (file, field, reason) == (
+        "organization.yaml",
+        "accounts.production.id",
+        "required field is missing",
+    )
+
+
+def test_malformed_account_id_is_rejected(config_dir: Path) -> None:
+    edit(
+        config_dir / "organization.yaml", lambda d: d["accounts"]["development"].update(id="12345")
+    )
+    [(file, field, _)] = issues_of(config_dir)
+    assert (file, field) == ("organization.yaml", "accounts.development.id")
+
+
+@pytest.mark.parametrize(
+    ("env", "azs"),
+    [
+        ("prod", ["eu-west-1a", "eu-west-1b"]),
+        ("staging", ["eu-west-1a", "eu-west-1b"]),
+        ("dev", ["eu-west-1a"]),
+        ("dev", ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]),
+    ],
+)
+def test_availability_zone_count_out_of_range(config_dir: Path, env: str, azs: list[str]) -> None:
+    edit(config_dir / f"environments/{env}.yaml", lambda d: d.update(availability_zones=azs))
+    [(file, _, reason)] = issues_of(config_dir)
+    assert file == f"{env}.yaml"
+    assert "availability zones, got" in reason
+
+
+def test_availability_zone_outside_region(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml",
+        lambda d: d.update(availability_zones=["eu-west-1a", "us-east-1b"]),
+    )
+    [(_, _, reason)] = issues_of(config_dir)
+    assert "not in region eu-west-1" in reason
+
+
+def test_region_must_be_allowed(config_dir: Path) -> None:
+    def to_ap(d: dict[str, Any]) -> None:
+        d.update(region="ap-south-1", availability_zones=["ap-south-1a", "ap-south-1b"])
+
+    edit(config_dir / "environments/dev.yaml", to_ap)
+    [(file, field, reason)] = issues_of(config_dir)
+    assert (file, field) == ("dev.yaml", "region")
+    assert "allowed_regions" in reason
+
+
+def test_prod_must_retain_stateful_resources(config_dir: Path) -> None:
+    edit(config_dir / "environments/prod.yaml", lambda d: d.update(retain_stateful_resources=False))
+    [(_, _, reason)] = issues_of(config_dir)
+    assert "retain_stateful_resources must be true in prod" in reason
+
+
+def test_prod_must_be_in_the_production_account(config_dir: Path) -> None:
+    edit(config_dir / "environments/prod.yaml", lambda d: d.update(account="development"))
+    [(file, field, _)] = issues_of(config_dir)
+    assert (file, field) == ("prod.yaml", "account")
+
+
+def test_subnets_must_fit_the_vpc(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml", lambda d: d["network"].update(vpc_cidr="10.10.0.0/19")
+    )
+    [(_, _, reason)] = issues_of(config_dir)
+    assert "need 9216 addresses, more than the 8192 of 10.10.0.0/19" in reason
+
+
+def test_subnet_larger_than_vpc_is_rejected(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml", lambda d: d["network"].update(vpc_cidr="10.10.0.0/22")
+    )
+    [(_, _, reason)] = issues_of(config_dir)
+    assert "private: /20 is larger than the VPC /22" in reason
+
+
+def test_unknown_fields_are_rejected(config_dir: Path) -> None:
+    edit(config_dir / "environments/dev.yaml", lambda d: d["network"].update(nat_gateway="single"))
+    [(_, field, _)] = issues_of(config_dir)
+    assert field == "network.nat_gateway"
+
+
+def test_bad_retention_is_rejected(config_dir: Path) -> None:
+    edit(config_dir / "environments/dev.yaml", lambda d: d["logging"].update(retention_days=31))
+    [(_, field, reason)] = issues_of(config_dir)
+    assert field == "logging.retention_days"
+    assert "retention" in reason
+
+
+def test_several_problems_are_reported_together(config_dir: Path) -> None:
+    edit(config_dir / "environments/dev.yaml", lambda d: d["network"].update(vpc_cidr="nonsense"))
+    edit(config_dir / "environments/staging.yaml", lambda d: d.update(alarm_email="not-an-email"))
+    files = {file for file, _, _ in issues_of(config_dir)}
+    assert files == {"dev.yaml", "staging.yaml"}
+
+
+def test_error_message_names_file_field_and_reason(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml", lambda d: d["network"].update(vpc_cidr="300.1.0.0/16")
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_platform(config_dir)
+    message = str(caught.value)
+    assert "environments/dev.yaml: network.vpc_cidr:" in message
+    assert "not a valid IPv4 CIDR" in message

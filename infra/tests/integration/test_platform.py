@@ -1,0 +1,116 @@
+"""The app: one stage per environment in the right account and region, the accounts
+stage beside them, stable stack names, stateful and stateless stacks apart, compliance
+aspects on every stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aspects, Stack
+from innovate_infra.app import load_context
+from innovate_infra.compliance.checks import (
+    ApplyCheckovSkips,
+    ApplyNagAcknowledgments,
+    stages_under,
+)
+from innovate_infra.config import PlatformConfig
+from innovate_infra.naming import Naming
+
+from tests.conftest import Synth
+
+STATEFUL_TYPES = {"AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::S3::Bucket", "AWS::RDS::DBInstance"}
+
+
+def test_one_stage_per_environment_in_its_account_and_region(
+    synth: Synth, platform: PlatformConfig
+) -> None:
+    assert [stage.stage_name for stage in synth.built.environments] == ["dev", "staging", "prod"]
+    for stage in synth.built.environments:
+        env = platform.environment(stage.stage_name)
+        assert stage.account == platform.environment_account_id(env)
+        assert stage.region == env.region
+        for stack in stage.node.children:
+            assert isinstance(stack, Stack)
+            assert stack.account == stage.account
+            assert stack.region == stage.region
+
+
+def test_stack_names_and_ids_are_stable(synth: Synth) -> None:
+    for stage in synth.built.environments:
+        stacks = {child.node.id: child for child in stage.node.children if isinstance(child, Stack)}
+        assert sorted(stacks) == ["Keys", "Logging", "Network"]
+        for construct_id, stack in stacks.items():
+            assert stack.stack_name == f"innovate-{stage.stage_name}-{construct_id.lower()}"
+
+
+def test_every_stack_name_follows_one_scheme(synth: Synth, naming: Naming) -> None:
+    """``<project>-<scope>-<purpose>``, lower case, scope management, security or an
+    environment name; the construct id in its stage follows from scope and purpose."""
+    scopes = {"management", "security", *(s.stage_name for s in synth.built.environments)}
+    for name in synth.templates():
+        project, scope, purpose = name.split("-", 2)
+        assert project == naming.project
+        assert scope in scopes, name
+        assert name == name.lower(), name
+        assert purpose, name
+
+
+def test_account_stacks_share_one_stage(synth: Synth) -> None:
+    """Their dependencies cross the management and security/logs accounts; CDK refuses
+    dependencies across stages, so the stage (the unit a pipeline deploys) holds them all."""
+    accounts = synth.accounts
+    assert accounts.stage_name == "accounts"
+    assert {child for child in accounts.node.children if isinstance(child, Stack)} == set(
+        accounts.stacks()
+    )
+    assert [s.node.id for s in accounts.stacks()] == [
+        "ManagementOrganization",
+        "ManagementIdentity",
+        "SecurityLogArchive",
+        "SecurityDetection",
+        "ManagementAuditData",
+        "ManagementSecurityServices",
+        "SecurityOrganization",
+    ]
+
+
+def test_stateful_resources_live_outside_the_network_stack(
+    synth: Synth, templates: dict[str, dict[str, Any]]
+) -> None:
+    environment_stacks = {s.stack_name for e in synth.built.environments for s in e.stacks()}
+    for name, template in templates.items():
+        if name not in environment_stacks:
+            continue  # the account stacks: tests/stacks/accounts/test_stage.py
+        types = {r["Type"] for r in template["Resources"].values()}
+        if name.endswith("-network"):
+            assert not types & STATEFUL_TYPES, name
+        else:
+            assert types <= STATEFUL_TYPES | {"AWS::KMS::Alias"}, name
+
+
+def test_prod_and_account_stacks_are_termination_protected(synth: Synth) -> None:
+    assert all(stack.termination_protection for stack in synth.accounts.stacks())
+    for stage in synth.built.environments:
+        for stack in stage.node.children:
+            assert isinstance(stack, Stack)
+            assert stack.termination_protection is (stage.stage_name == "prod")
+
+
+def test_every_stage_gets_the_compliance_aspects(synth: Synth) -> None:
+    stages = stages_under(synth.app)
+    assert len(stages) == 5  # the app, its three environment stages and the accounts stage
+    for stage in stages:
+        kinds = {type(aspect) for aspect in Aspects.of(stage).all}
+        assert {ApplyNagAcknowledgments, ApplyCheckovSkips} <= kinds, stage.node.path
+
+
+def test_context_holds_every_availability_zone_lookup(platform: PlatformConfig) -> None:
+    """cdk.context.json must answer the AZ lookup of every account and region, so synth
+    needs no credentials (the CLI test proves it with --no-lookups)."""
+    context = load_context()
+    for env in platform.environments.values():
+        key = (
+            f"availability-zones:account={platform.environment_account_id(env)}:region={env.region}"
+        )
+        assert key in context, key
+        assert set(env.availability_zones) <= set(context[key])
