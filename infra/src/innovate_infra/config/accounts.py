@@ -102,7 +102,7 @@ class IdentityCenter(Model):
         return self
 
 
-class LogArchive(Model):
+class LogArchiveSettings(Model):
     """The organization log archive in the security/logs account. Bucket names are
     derived (``naming.Naming.log_bucket_name``), not configured."""
 
@@ -117,7 +117,7 @@ class LogArchive(Model):
     network_firewall_prefix: S3Prefix
 
     @model_validator(mode="after")
-    def _lifecycle_order(self) -> LogArchive:
+    def _lifecycle_order(self) -> LogArchiveSettings:
         if not (
             self.infrequent_access_after_days
             < self.glacier_after_days
@@ -171,7 +171,7 @@ class AccountsConfig(Model):
     accounts: dict[MemberKey, MemberAccount]
     guardrails: Guardrails
     identity_center: IdentityCenter
-    log_archive: LogArchive
+    log_archive: LogArchiveSettings
     audit: Audit
     detection: Detection
     security_lake: SecurityLake

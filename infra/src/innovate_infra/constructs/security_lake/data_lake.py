@@ -42,7 +42,6 @@ class SecurityLakeProps:
 class SecurityLakeDataLake(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: SecurityLakeProps) -> None:
         super().__init__(scope, construct_id)
-        lake = props
         account = Stack.of(self).account
         accounts = list(props.source_account_ids)
 
@@ -109,10 +108,10 @@ class SecurityLakeDataLake(Construct):
                 kms_key_id=self.key.key_arn
             ),
             lifecycle_configuration=securitylake.CfnDataLake.LifecycleConfigurationProperty(
-                expiration=securitylake.CfnDataLake.ExpirationProperty(days=lake.retention_days),
+                expiration=securitylake.CfnDataLake.ExpirationProperty(days=props.retention_days),
                 transitions=[
                     securitylake.CfnDataLake.TransitionsProperty(
-                        days=lake.transition_to_glacier_after_days, storage_class="GLACIER"
+                        days=props.transition_to_glacier_after_days, storage_class="GLACIER"
                     )
                 ],
             ),
@@ -124,7 +123,7 @@ class SecurityLakeDataLake(Construct):
 
         self.sources: list[securitylake.CfnAwsLogSource] = []
         previous: securitylake.CfnAwsLogSource | None = None
-        for source in lake.sources:
+        for source in props.sources:
             log_source = securitylake.CfnAwsLogSource(
                 self,
                 "Source" + source.title().replace("_", ""),
@@ -150,7 +149,7 @@ class SecurityLakeDataLake(Construct):
             data_lake_arn=self.data_lake.attr_arn,
             subscriber_identity=securitylake.CfnSubscriber.SubscriberIdentityProperty(
                 principal=props.subscriber_account_id,
-                external_id=lake.subscriber_external_id,
+                external_id=props.subscriber_external_id,
             ),
             sources=[
                 securitylake.CfnSubscriber.SourceProperty(
@@ -158,7 +157,7 @@ class SecurityLakeDataLake(Construct):
                         source_name=source, source_version=SOURCE_VERSION
                     )
                 )
-                for source in lake.sources
+                for source in props.sources
             ],
         )
         for log_source in self.sources:
