@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
 from innovate_infra.config import ConfigError, PlatformConfig
 from innovate_infra.config.accounts import IdentityCenter
-from innovate_infra.constructs.identity.access import (
-    IdentityCenterAccess,
-    IdentityCenterAccessProps,
-)
 from innovate_infra.constructs.identity.permission_sets import PERMISSION_SETS
 from innovate_infra.constructs.organization.policies import render_policy
 from innovate_infra.naming import Naming
@@ -20,7 +14,6 @@ from innovate_infra.stacks.accounts.identity import check_identity_center
 from innovate_infra.stacks.accounts.parameters import policy_parameters
 
 from tests.conftest import Synth
-from tests.helpers import new_stack
 
 
 def permission_sets(synth: Synth) -> dict[str, dict[str, Any]]:
@@ -130,28 +123,6 @@ def test_read_only_cannot_read_data_or_secrets(platform: PlatformConfig, naming:
         "dynamodb:GetItem",
     ):
         assert action in deny["Action"]
-
-
-def test_session_duration_defaults_and_override(
-    tmp_path: Path, platform: PlatformConfig, naming: Naming
-) -> None:
-    """A configured duration overrides the catalogue's; the others keep theirs."""
-    stack = new_stack(tmp_path)
-    IdentityCenterAccess(
-        stack,
-        "IdentityCenter",
-        props=IdentityCenterAccessProps(
-            instance_arn="arn:aws:sso:::instance/ssoins-0123456789abcdef",
-            group_ids={},
-            session_durations={"Developer": "PT2H"},
-            assignments=[],
-            policy_parameters=policy_parameters(platform, naming),
-        ),
-    )
-    sets = Template.from_stack(stack).find_resources("AWS::SSO::PermissionSet")
-    durations = {p["Properties"]["Name"]: p["Properties"]["SessionDuration"] for p in sets.values()}
-    assert durations["Developer"] == "PT2H"
-    assert durations["BreakGlassAdmin"] == PERMISSION_SETS["BreakGlassAdmin"].session_duration
 
 
 @pytest.mark.parametrize(
