@@ -60,16 +60,19 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 
 def post_worker_init(worker: Any) -> None:
     # Warm the pool so the first requests do not pay for TLS handshakes.
-    app = worker.wsgi
-    db = getattr(app, "extensions", {}).get("innovate.db")
-    if db is not None:
-        db.pool  # noqa: B018 - property opens the pool
+    from innovate_api.extensions import services_of
+
+    services = services_of(worker.wsgi)
+    if services is not None:
+        services.db.pool  # noqa: B018 - property opens the pool
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    db = getattr(worker.wsgi, "extensions", {}).get("innovate.db")
-    if db is not None:
-        db.close()
+    from innovate_api.extensions import services_of
+
+    services = services_of(worker.wsgi)
+    if services is not None:
+        services.db.close()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -19,6 +19,7 @@ from devstack.testing import throwaway_cluster
 from innovate_api.app import create_app
 from innovate_api.config import Settings
 from innovate_api.db import MIGRATIONS_DIR
+from innovate_api.extensions import services_of
 
 APP_USER = "innovate_app"
 APP_PASSWORD = "app-password-for-tests"
@@ -101,7 +102,7 @@ def app(settings: Settings) -> Iterator[Any]:
     application = create_app(settings)
     application.testing = True
     yield application
-    application.extensions["innovate.db"].close()
+    services_of(application).db.close()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,9 @@ from typing import Any
 
 from flask import Response
 
+from innovate_api.repositories.notes import Note
+from innovate_api.repositories.users import User
+
 
 def json_response(payload: Any, status: int = 200) -> Response:
     return Response(
@@ -20,15 +23,15 @@ def json_response(payload: Any, status: int = 200) -> Response:
     )
 
 
-def user_json(row: Any) -> dict[str, Any]:
-    return {"id": str(row[0]), "email": row[1], "created_at": row[2].isoformat()}
+def user_json(user: User) -> dict[str, Any]:
+    return {"id": str(user.id), "email": user.email, "created_at": user.created_at.isoformat()}
 
 
-def note_json(row: Any) -> dict[str, Any]:
+def note_json(note: Note) -> dict[str, Any]:
     return {
-        "id": str(row[0]),
-        "title": row[1],
-        "body": row[2],
-        "created_at": row[3].isoformat(),
-        "updated_at": row[4].isoformat(),
+        "id": str(note.id),
+        "title": note.title,
+        "body": note.body,
+        "created_at": note.created_at.isoformat(),
+        "updated_at": note.updated_at.isoformat(),
     }
