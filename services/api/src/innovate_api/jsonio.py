@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from flask import Response
+from flask.json.provider import DefaultJSONProvider
 
 from innovate_api.repositories.notes import Note
 from innovate_api.repositories.users import User
@@ -35,3 +36,15 @@ def note_json(note: Note) -> dict[str, Any]:
         "created_at": note.created_at.isoformat(),
         "updated_at": note.updated_at.isoformat(),
     }
+
+
+class ApiJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that no request body can make parsing raise anything but
+    ``ValueError`` (which Flask answers with 400): a deeply nested document makes the
+    parser raise ``RecursionError``, which would otherwise be a 500 with a traceback."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON document is nested too deeply") from None
