@@ -94,7 +94,17 @@ def make_settings(dsn: str, **overrides: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 def settings(dsn: str) -> Settings:
-    return make_settings(dsn, login_max_failures=3, login_lockout_seconds=60)
+    return make_settings(
+        dsn,
+        login_max_failures=3,
+        login_client_max_failures=10,
+        login_lockout_seconds=60,
+        # The suite signs in far more often than a person: the in-process limits are
+        # tested with their own apps (test_abuse.py).
+        auth_client_per_minute=100000,
+        auth_global_per_second=100000,
+        password_hash_concurrency=8,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,11 @@ from innovate_api import __version__
 from innovate_api.cli import purge_deleted
 from innovate_api.config import Settings, load_settings
 from innovate_api.context import ROUTE_KEY
-from innovate_api.db import Database
+from innovate_api.db import Database, DatabaseUnavailable
 from innovate_api.errors import PROBLEM_SCHEMA, handle_http_error, problem
 from innovate_api.extensions import Services
+from innovate_api.jsonio import ApiJSONProvider
+from innovate_api.limits import AuthRateLimiter, RateLimited
 from innovate_api.logs import configure_logging
 from innovate_api.observability import RequestObservability
 from innovate_api.openapi import problem_media_types
@@ -25,12 +27,14 @@ from innovate_api.repositories.revocations import TokenRevoked
 from innovate_api.routes import auth as auth_routes
 from innovate_api.routes import notes as notes_routes
 from innovate_api.routes import ops as ops_routes
-from innovate_api.security import BEARER_SCHEME, Passwords, Tokens
+from innovate_api.security import BEARER_SCHEME, HashingBusy, Passwords, Tokens
 
 log = logging.getLogger("innovate_api")
 
 
 class InnovateApp(APIFlask):
+    json_provider_class = ApiJSONProvider
+
     def full_dispatch_request(self) -> Response:
         # Record the route template for metrics/logs (bounded label cardinality).
         rule = request.url_rule
@@ -66,6 +70,9 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         db=Database(settings, secret_client=secret_client),
         passwords=Passwords(settings),
         tokens=Tokens(settings),
+        auth_limiter=AuthRateLimiter(
+            settings.auth_client_per_minute, settings.auth_global_per_second
+        ),
     )
     services.install(app)
 
@@ -86,12 +93,40 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
     def _revoked(exc: TokenRevoked) -> Response:
         return handle_http_error(HTTPError(401, "The access token has been revoked."))
 
+    @app.errorhandler(RateLimited)
+    def _rate_limited(exc: RateLimited) -> Response:
+        return problem(
+            429,
+            "Too many sign-in or registration requests. Try again later.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.errorhandler(HashingBusy)
+    def _hashing_busy(exc: HashingBusy) -> Response:
+        return problem(
+            503,
+            "Too many sign-ins in progress. Try again shortly.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.errorhandler(DatabaseUnavailable)
+    def _database_down(exc: DatabaseUnavailable) -> Response:
+        # Known down (circuit breaker open): answered at once, no log line per request.
+        return problem(
+            503,
+            "The service is temporarily unavailable.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
     @app.errorhandler(psycopg.OperationalError)
     @app.errorhandler(PoolTimeout)
     def _database_unavailable(exc: Exception) -> Response:
         # Database down, overloaded or too slow: a retryable 503, not a 500.
         log.warning("database unavailable", extra={"error": type(exc).__name__})
-        return problem(503, "The service is temporarily unavailable.", headers={"Retry-After": "5"})
+        retry = str(services.db.breaker.retry_after)
+        return problem(
+            503, "The service is temporarily unavailable.", headers={"Retry-After": retry}
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -13,6 +13,7 @@ from apiflask import abort
 from flask import g, request
 
 from innovate_api import extensions
+from innovate_api.clientaddr import client_address as resolve_client
 from innovate_api.security import Principal
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -38,6 +39,15 @@ def auth_required(view: _F) -> _F:
         return view(*args, **kwargs)
 
     return cast(_F, wrapper)
+
+
+def client_address() -> str:
+    """The client's address (``X-Forwarded-For`` believed only from trusted proxies)."""
+    return resolve_client(
+        request.environ.get("REMOTE_ADDR"),
+        request.environ.get("HTTP_X_FORWARDED_FOR"),
+        extensions.settings().trusted_proxies,
+    )
 
 
 def principal() -> Principal:

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from innovate_api.config import Settings
 from innovate_api.db import Database
+from innovate_api.limits import AuthRateLimiter
 from innovate_api.security import Passwords, Tokens
 
 _KEY = "innovate"
@@ -25,6 +26,7 @@ class Services:
     db: Database
     passwords: Passwords
     tokens: Tokens
+    auth_limiter: AuthRateLimiter
 
     def install(self, app: Flask) -> None:
         app.extensions[_KEY] = self

@@ -7,16 +7,24 @@ repositories (``repositories.revocations``), so sign-out holds across pods.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from innovate_api.config import Settings
+
+_T = TypeVar("_T")
 
 BEARER_SCHEME = {
     "BearerAuth": {
@@ -35,20 +43,74 @@ class Principal:
     expires_at: int
 
 
+class HashingBusy(Exception):
+    """Every password-hashing slot of this worker is taken: answered 503 + Retry-After."""
+
+    retry_after = 1
+
+
+def _lower_priority(nice: int) -> None:
+    """Run this (hashing) thread at a lower CPU priority. On Linux the nice value is
+    per thread and inherited by the threads argon2 starts for its lanes, so a flood of
+    sign-ins yields the CPU to authenticated requests instead of starving them."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+
+
 class Passwords:
+    """argon2id, with at most ``password_hash_concurrency`` hashes in flight per worker.
+
+    Hashes run on a small, low-priority thread pool (created lazily in each process, so
+    it is fork-safe); ``admission()`` reserves a slot without waiting and raises
+    ``HashingBusy`` when all are taken, so a flood never queues CPU-bound work.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self.hasher = PasswordHasher(
             time_cost=settings.password_hash_time_cost,
             memory_cost=settings.password_hash_memory_kib,
             parallelism=settings.password_hash_parallelism,
         )
+        self.concurrency = settings.password_hash_concurrency
+        self.nice = settings.password_hash_nice
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_pid = -1
+        self._lock = threading.Lock()
         # Verified against when the account does not exist, so timing does not tell.
         self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
 
+    @contextlib.contextmanager
+    def admission(self) -> Iterator[None]:
+        """Reserve one hashing slot for the block (``HashingBusy`` if none is free)."""
+        if not self._slots.acquire(blocking=False):
+            raise HashingBusy
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        pid = os.getpid()
+        if self._executor is None or self._executor_pid != pid:
+            with self._lock:
+                if self._executor is None or self._executor_pid != pid:
+                    self._executor = ThreadPoolExecutor(
+                        max_workers=self.concurrency,
+                        thread_name_prefix="argon2",
+                        initializer=_lower_priority,
+                        initargs=(self.nice,),
+                    )
+                    self._executor_pid = pid
+        return self._executor.submit(fn, *args).result()
+
     def hash(self, password: str) -> str:
-        return self.hasher.hash(password)
+        return self._run(self.hasher.hash, password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
+        return self._run(self._verify, stored_hash, password)
+
+    def _verify(self, stored_hash: str | None, password: str) -> bool:
         try:
             return self.hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):

@@ -9,6 +9,7 @@ from apiflask import APIBlueprint
 from flask import Response
 
 from innovate_api import __version__, extensions, metrics
+from innovate_api.db import DatabaseUnavailable
 from innovate_api.errors import problem
 from innovate_api.jsonio import json_response
 from innovate_api.schemas import StatusOut, VersionOut
@@ -28,13 +29,17 @@ def healthz() -> Response:
 @bp.output(StatusOut, description="Database reachable and schema at the migration head")
 @bp.doc(summary="Readiness", responses={503: "Not ready"})
 def readyz() -> Response:
+    db = extensions.db()
+    retry = {"Retry-After": str(db.breaker.retry_after)}
     try:
-        current, head = extensions.db().migration_state()
+        current, head = db.migration_state()
+    except DatabaseUnavailable:
+        return problem(503, "The database is not reachable.", headers=retry)
     except Exception as exc:  # any failure to reach the database means "not ready"
         log.warning("readiness: database unreachable", extra={"error": type(exc).__name__})
-        return problem(503, "The database is not reachable.")
+        return problem(503, "The database is not reachable.", headers=retry)
     if current != head:
-        return problem(503, f"The database schema is at {current}, expected {head}.")
+        return problem(503, f"The database schema is at {current}, expected {head}.", headers=retry)
     return json_response({"status": "ready"})
 
 
