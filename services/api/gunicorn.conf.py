@@ -1,8 +1,9 @@
 """Production gunicorn configuration (container, `make up`, benchmarks).
 
 Environment: GUNICORN_BIND (default 127.0.0.1:8000; the image sets 0.0.0.0:8000),
-GUNICORN_WORKERS (default CPUs + 1, at most 8), GUNICORN_THREADS (default 4: gthread
-workers with HTTP keep-alive; 1 = sync workers, one request per connection),
+GUNICORN_WORKERS (default CPUs + 1, at most 8), GUNICORN_THREADS (default 4, threads
+per worker of the buffering gthread worker, innovate_api/server.py),
+GUNICORN_READ_TIMEOUT (default 15 s: a request not complete by then gets 408),
 GUNICORN_KEEPALIVE (default 75 s: above the ALB's 60 s idle timeout, so the balancer
 closes idle connections, not us), GUNICORN_GRACEFUL_TIMEOUT (default 30 s: in-flight
 requests get this long after SIGTERM), GUNICORN_TIMEOUT (default 30 s),
@@ -31,7 +32,10 @@ wsgi_app = "innovate_api.wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min((os.cpu_count() or 1) + 1, 8))))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread" if threads > 1 else "sync"
+# gthread that reads each request completely in its event loop before giving it a
+# thread (slow clients cannot hold threads) and answers /healthz there: see
+# innovate_api/server.py. Also with one thread (keep-alive, no sync worker).
+worker_class = "innovate_api.server.BufferingThreadWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))

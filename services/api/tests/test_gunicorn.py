@@ -3,11 +3,13 @@ workers, and the Docker image's ENTRYPOINT/HEALTHCHECK run directly (no Docker e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -232,18 +234,24 @@ def _conf(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> dict[s
     return conf
 
 
-def test_default_config_is_gthread_with_keepalive_and_a_pool_per_thread(monkeypatch, tmp_path):
+def test_default_config_is_the_buffering_worker_with_keepalive_and_a_pool_per_thread(
+    monkeypatch, tmp_path
+):
     conf = _conf(monkeypatch, tmp_path)
     threads = conf["threads"]
     assert isinstance(threads, int)
     assert threads > 1
-    assert conf["worker_class"] == "gthread"
+    assert conf["worker_class"] == "innovate_api.server.BufferingThreadWorker"
     assert conf["keepalive"] == 75
     env = conf["_env"]
     assert isinstance(env, dict)
     assert env["DATABASE_POOL_MIN"] == env["DATABASE_POOL_MAX"] == str(threads)
     conf = _conf(monkeypatch, tmp_path, GUNICORN_THREADS="1", GUNICORN_WORKERS="5")
-    assert (conf["worker_class"], conf["workers"]) == ("sync", 5)
+    assert (conf["worker_class"], conf["workers"], conf["threads"]) == (
+        "innovate_api.server.BufferingThreadWorker",
+        5,
+        1,
+    )
 
 
 def test_config_refuses_a_pool_smaller_than_the_threads(monkeypatch, tmp_path):
@@ -253,3 +261,127 @@ def test_config_refuses_a_pool_smaller_than_the_threads(monkeypatch, tmp_path):
     env = conf["_env"]
     assert isinstance(env, dict)
     assert (env["DATABASE_POOL_MIN"], env["DATABASE_POOL_MAX"]) == ("8", "20")
+
+
+def _slow_clients(port: int, count: int, stop: threading.Event) -> list[socket.socket]:
+    """``count`` connections that never finish their request: half trickle header lines,
+    half announce a body and trickle it (bounded: they stop when ``stop`` is set)."""
+    socks = []
+    for i in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if i % 2:
+            s.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nX-Slow: 1\r\n")
+        else:
+            s.sendall(
+                b"POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"
+            )
+        socks.append(s)
+
+    def trickle() -> None:
+        for _ in range(200):  # at most ~20 s
+            if stop.wait(0.1):
+                return
+            for i, s in enumerate(socks):
+                with contextlib.suppress(OSError):
+                    s.sendall(b"X-More: 1\r\n" if i % 2 else b" ")
+
+    threading.Thread(target=trickle, daemon=True).start()
+    return socks
+
+
+def test_fifty_slow_clients_do_not_stall_the_api(dsn, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = _env(dsn, port, tmp_path, GUNICORN_WORKERS="1", GUNICORN_THREADS="2")
+    proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env)
+    stop = threading.Event()
+    socks: list[socket.socket] = []
+    try:
+        _wait_up(url, proc)
+        socks = _slow_clients(port, 50, stop)
+        time.sleep(1)  # they are all connected and trickling
+        # Two threads, fifty stalled clients: everything is still served.
+        for path in ("/healthz", "/api/v1/version", "/readyz"):
+            r = requests.get(url + path, timeout=5)
+            assert r.status_code == 200, path
+        r = requests.post(
+            url + "/api/v1/auth/login",
+            json={"email": "nobody@example.com", "password": "not the password"},
+            timeout=5,
+        )
+        assert r.status_code == 401
+    finally:
+        stop.set()
+        for s in socks:
+            s.close()
+        _stop(proc)
+
+
+def test_a_request_not_completed_in_time_gets_408(dsn, tmp_path):
+    port = free_port()
+    env = _env(dsn, port, tmp_path, GUNICORN_WORKERS="1", GUNICORN_READ_TIMEOUT="2")
+    proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env)
+    try:
+        _wait_up(f"http://127.0.0.1:{port}", proc)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET /api/v1/version HTTP/1.1\r\nHost: t\r\n")  # never finished
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert b"application/problem+json" in answer
+    finally:
+        _stop(proc)
+
+
+def test_liveness_is_answered_while_every_thread_is_busy(dsn, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    marker = tmp_path / "slow-started"
+    env = _env(
+        dsn, port, tmp_path, GUNICORN_WORKERS="1", GUNICORN_THREADS="2", SLOW_MARKER=str(marker)
+    )
+    proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "slow_app:app"], env)
+    try:
+        _wait_up(url, proc)
+        busy = [
+            threading.Thread(
+                target=requests.get, args=(url + "/test/slow?seconds=4",), kwargs={"timeout": 30}
+            )
+            for _ in range(2)
+        ]
+        for thread in busy:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # both threads are in the slow view now
+        r = requests.get(url + "/healthz", timeout=2)
+        assert (r.status_code, r.json()) == (200, {"status": "ok"})
+        for thread in busy:
+            thread.join()
+    finally:
+        _stop(proc)
+
+
+@pytest.mark.parametrize(
+    ("data", "state"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: t\r\n", "INCOMPLETE"),
+        (b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", "COMPLETE"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nab", "INCOMPLETE"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", "COMPLETE"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", "BODY_TOO_LARGE"),
+        (b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", "BAD"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "BAD"),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", "INCOMPLETE"),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "COMPLETE"),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "BODY_TOO_LARGE"),
+        (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 5000, "HEAD_TOO_LARGE"),
+    ],
+)
+def test_request_state(data, state):
+    from innovate_api import server
+
+    assert server.request_state(data, 65536)[0] == getattr(server, state)
