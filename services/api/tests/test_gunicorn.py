@@ -385,3 +385,72 @@ def test_request_state(data, state):
     from innovate_api import server
 
     assert server.request_state(data, 65536)[0] == getattr(server, state)
+
+
+def test_sigterm_under_keepalive_load_resets_no_request(dsn, tmp_path):
+    """32 keep-alive clients hammer the API; SIGTERM lands in the middle. Every request
+    that was sent gets a complete answer (the last ones with Connection: close); after
+    that, connection attempts are refused, never accepted and then reset."""
+    import http.client
+
+    port = free_port()
+    # No access log: thousands of lines would fill the pipe nobody reads here.
+    env = _env(
+        dsn, port, tmp_path, GUNICORN_WORKERS="2", GUNICORN_THREADS="4", LOG_LEVEL="WARNING"
+    )
+    proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env)
+    _wait_up(f"http://127.0.0.1:{port}", proc)
+    lock = threading.Lock()
+    tally = {"ok": 0, "closed_by_server": 0, "refused": 0, "lost": 0}
+    lost: list[str] = []
+    go = threading.Event()
+
+    def client() -> None:
+        go.wait()
+        conn: http.client.HTTPConnection | None = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if conn is None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                try:
+                    conn.connect()
+                except ConnectionRefusedError:
+                    with lock:
+                        tally["refused"] += 1
+                    return  # the server has stopped listening: nothing was sent
+            try:
+                conn.request("GET", "/api/v1/version")
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            except (OSError, http.client.HTTPException) as exc:
+                with lock:
+                    tally["lost"] += 1
+                    lost.append(repr(exc))
+                conn.close()
+                conn = None
+                continue
+            with lock:
+                tally["ok"] += ok
+                if resp.getheader("Connection", "").lower() == "close":
+                    tally["closed_by_server"] += 1
+            if resp.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = None
+
+    threads = [threading.Thread(target=client) for _ in range(32)]
+    try:
+        for thread in threads:
+            thread.start()
+        go.set()
+        time.sleep(1.5)  # full keep-alive load
+        proc.send_signal(signal.SIGTERM)
+        for thread in threads:
+            thread.join(timeout=30)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        _stop(proc)
+    assert tally["lost"] == 0, lost[:5]
+    assert tally["ok"] > 100
+    assert tally["refused"] == 32  # every client ended on a refused connect
+    assert tally["closed_by_server"] > 0

@@ -12,6 +12,13 @@ over the body limit gets 413, all answered from the loop without a thread.
 ``GET /healthz`` is answered from the loop as well, so liveness depends neither on the
 database nor on a free thread (it is not in the access log or the request metrics).
 
+On SIGTERM the worker stops listening without resetting anyone: it accepts whatever
+connections the kernel has already queued (they are served, with ``Connection: close``),
+then shuts the listening socket down, so later connection attempts are refused at once
+instead of waiting in a backlog that nobody serves and that is reset when the process
+exits. In-flight requests finish; a request arriving on a kept-alive connection during
+the linger is answered with ``Connection: close`` (gunicorn's own behaviour).
+
 Plain HTTP only (the ALB and kubelet talk HTTP to the pod); with TLS configured in
 gunicorn this falls back to stock gthread behaviour.
 """
@@ -29,7 +36,7 @@ from functools import partial
 from typing import Any
 
 from gunicorn import http
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from innovate_api.errors import PROBLEM_MIME, problem_body
 
@@ -223,6 +230,27 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK):
                 raise
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        if enabled or self.alive or getattr(self, "innovate_stopped", False):
+            super().set_accept_enabled(enabled)
+            return
+        # Stopping: take the queued connections, then stop listening (for every worker:
+        # the socket is shared), so nothing waits in a backlog to be reset at exit.
+        self.innovate_stopped = True
+        super().set_accept_enabled(False)
+        for listener in self.sockets:
+            listener.setblocking(False)
+            while True:
+                try:
+                    client, address = listener.accept()
+                except OSError:  # EAGAIN: drained; EINVAL: another worker shut it down
+                    break
+                self.nr_conns += 1
+                client.setblocking(True)
+                self.enqueue_req(TConn(self.cfg, client, address, listener.getsockname()))
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RD)
 
     def murder_pending(self) -> None:
         super().murder_pending()
