@@ -395,9 +395,7 @@ def test_sigterm_under_keepalive_load_resets_no_request(dsn, tmp_path):
 
     port = free_port()
     # No access log: thousands of lines would fill the pipe nobody reads here.
-    env = _env(
-        dsn, port, tmp_path, GUNICORN_WORKERS="2", GUNICORN_THREADS="4", LOG_LEVEL="WARNING"
-    )
+    env = _env(dsn, port, tmp_path, GUNICORN_WORKERS="2", GUNICORN_THREADS="4", LOG_LEVEL="WARNING")
     proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env)
     _wait_up(f"http://127.0.0.1:{port}", proc)
     lock = threading.Lock()
