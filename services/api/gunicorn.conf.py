@@ -50,8 +50,8 @@ if int(os.environ["DATABASE_POOL_MAX"]) < threads:
 # Load the app once in the master: bad configuration fails at start, naming the
 # variable, instead of in a crash-looping worker. The DB pool opens lazily per worker.
 preload_app = True
-max_requests = 10000
-max_requests_jitter = 1000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
 # The app writes its own JSON access log (with request id); gunicorn's would duplicate it.
 accesslog = None
 errorlog = "-"
@@ -60,6 +60,12 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 logger_class = "innovate_api.gunicorn_logging.JsonGunicornLogger"
 # Trust X-Forwarded-* only from the local proxy hop (the ALB talks to the pod directly).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server: Any) -> None:
+    from innovate_api.server import install_stop_marker
+
+    install_stop_marker(server)  # workers shut the listener down only on a real stop
 
 
 def post_worker_init(worker: Any) -> None:

@@ -452,3 +452,28 @@ def test_sigterm_under_keepalive_load_resets_no_request(dsn, tmp_path):
     assert tally["ok"] > 100
     assert tally["refused"] == 32  # every client ended on a refused connect
     assert tally["closed_by_server"] > 0
+
+
+def test_a_recycled_worker_leaves_the_listening_socket_to_the_others(dsn, tmp_path):
+    """max_requests restarts a worker on its own: the server keeps listening."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = _env(
+        dsn, port, tmp_path, GUNICORN_WORKERS="2", GUNICORN_MAX_REQUESTS="10", LOG_LEVEL="WARNING"
+    )
+    proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env)
+    try:
+        _wait_up(url, proc)
+        statuses = []
+        for _ in range(80):  # several recyclings of both workers
+            try:
+                r = requests.get(
+                    url + "/api/v1/version", timeout=5, headers={"Connection": "close"}
+                )
+                statuses.append(r.status_code)
+            except requests.ConnectionError:
+                statuses.append(0)
+                time.sleep(0.2)
+        assert statuses.count(200) == 80
+    finally:
+        _stop(proc)

@@ -12,8 +12,8 @@ over the body limit gets 413, all answered from the loop without a thread.
 ``GET /healthz`` is answered from the loop as well, so liveness depends neither on the
 database nor on a free thread (it is not in the access log or the request metrics).
 
-On SIGTERM the worker stops listening without resetting anyone: it accepts whatever
-connections the kernel has already queued (they are served, with ``Connection: close``),
+When the server stops (SIGTERM to the master) each worker stops listening without
+resetting anyone: it accepts whatever connections the kernel has already queued (they are served, with ``Connection: close``),
 then shuts the listening socket down, so later connection attempts are refused at once
 instead of waiting in a backlog that nobody serves and that is reset when the process
 exits. In-flight requests finish; a request arriving on a kept-alive connection during
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import mmap
 import os
 import selectors
 import socket
@@ -41,6 +42,29 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from innovate_api.errors import PROBLEM_MIME, problem_body
 
 MAX_HEAD = 32 * 1024
+
+# Set by the master when the whole server stops (SIGTERM/SIGINT), read by the workers:
+# one shared byte, mapped before the fork. A worker that stops alone (max_requests
+# recycling, a reload, scaling down) must leave the shared listening socket alone.
+_SERVER_STOPPING = mmap.mmap(-1, 1)
+
+
+def install_stop_marker(arbiter: Any) -> None:
+    """gunicorn ``on_starting`` hook: mark the server as stopping before the master
+    signals its workers, so they know the listening socket may be shut down."""
+    original = arbiter.stop
+
+    def stop(graceful: bool = True) -> None:
+        _SERVER_STOPPING[0] = 1
+        original(graceful)
+
+    arbiter.stop = stop
+
+
+def server_stopping() -> bool:
+    return _SERVER_STOPPING[0] == 1
+
+
 INCOMPLETE, COMPLETE, HEAD_TOO_LARGE, BODY_TOO_LARGE, BAD = range(5)
 
 _HEALTHZ = b'{"status":"ok"}'
@@ -232,7 +256,12 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
                 raise
 
     def set_accept_enabled(self, enabled: bool) -> None:
-        if enabled or self.alive or getattr(self, "innovate_stopped", False):
+        if (
+            enabled
+            or self.alive
+            or getattr(self, "innovate_stopped", False)
+            or not server_stopping()
+        ):
             super().set_accept_enabled(enabled)
             return
         # Stopping: take the queued connections, then stop listening (for every worker:
