@@ -13,11 +13,12 @@ over the body limit gets 413, all answered from the loop without a thread.
 database nor on a free thread (it is not in the access log or the request metrics).
 
 When the server stops (SIGTERM to the master) each worker stops listening without
-resetting anyone: it accepts whatever connections the kernel has already queued
-(they are served, with ``Connection: close``), then shuts the listening socket down, so later connection attempts are refused at once
-instead of waiting in a backlog that nobody serves and that is reset when the process
-exits. In-flight requests finish; a request arriving on a kept-alive connection during
-the linger is answered with ``Connection: close`` (gunicorn's own behaviour).
+resetting anyone: it accepts whatever connections the kernel has already queued (they
+are served, with ``Connection: close``), then shuts the listening socket down, so later
+connection attempts are refused at once instead of waiting in a backlog that nobody
+serves and that is reset when the process exits. In-flight requests finish; a request
+arriving on a kept-alive connection during the linger is answered with
+``Connection: close`` (gunicorn's own behaviour).
 
 Plain HTTP only (the ALB and kubelet talk HTTP to the pod); with TLS configured in
 gunicorn this falls back to stock gthread behaviour.
