@@ -313,6 +313,7 @@ def measure_flood(
         f"production limits, alone and while {args.signin_connections} paced attackers "
         f"({FLOOD_DELAY_MS} ms apart each) sign in with wrong passwords from "
         f"{FLOOD_CLIENTS} addresses"
+        + (f"; overridden: {' '.join(args.flood_env)}" if args.flood_env else "")
     )
     for name, r in (("alone", alone), ("flooded", flooded)):
         print(
