@@ -477,3 +477,29 @@ def test_a_recycled_worker_leaves_the_listening_socket_to_the_others(dsn, tmp_pa
         assert statuses.count(200) == 80
     finally:
         _stop(proc)
+
+
+def test_expect_100_continue_and_a_trickled_body(dsn, tmp_path):
+    port = free_port()
+    env = _env(dsn, port, tmp_path, GUNICORN_WORKERS="1", LOG_LEVEL="WARNING")
+    proc = _start([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env)
+    try:
+        _wait_up(f"http://127.0.0.1:{port}", proc)
+        body = json.dumps({"email": "nobody@example.com", "password": "not the password"})
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(
+                b"POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Expect: 100-continue\r\nConnection: close\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body)
+            )
+            assert s.recv(4096) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            for i in range(0, len(body), 7):  # the body in small pieces
+                s.sendall(body[i : i + 7].encode())
+                time.sleep(0.01)
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 401 "), answer[:200]
+        assert b"100 Continue" not in answer  # answered once, by the worker
+    finally:
+        _stop(proc)

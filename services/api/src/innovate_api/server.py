@@ -122,7 +122,8 @@ def _chunked_end(buf: bytes | bytearray, start: int, max_body: int) -> int:
 
 
 def request_state(buf: bytes | bytearray, max_body: int) -> tuple[int, int]:
-    """(state, end of the first request in ``buf``) for an HTTP/1.x byte stream."""
+    """(state, end of the first request in ``buf``) for an HTTP/1.x byte stream; for an
+    incomplete body of known length, the length the buffer must reach (else -1)."""
     head_end = buf.find(b"\r\n\r\n")
     if head_end < 0:
         return (HEAD_TOO_LARGE if len(buf) > MAX_HEAD else INCOMPLETE), -1
@@ -151,7 +152,7 @@ def request_state(buf: bytes | bytearray, max_body: int) -> tuple[int, int]:
     if length > max_body:
         return BODY_TOO_LARGE, -1
     end = body_start + length
-    return (COMPLETE, end) if len(buf) >= end else (INCOMPLETE, -1)
+    return (COMPLETE, end) if len(buf) >= end else (INCOMPLETE, end)
 
 
 class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no hints
@@ -179,6 +180,8 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
         conn.innovate_buf = bytearray(buffered)
         conn.innovate_deadline = time.monotonic() + self.read_timeout
         conn.innovate_continued = False
+        conn.innovate_need = 0  # bytes the buffer must reach, once the head is parsed
+        conn.innovate_scanned = 0  # bytes already searched for the end of the head
         conn.sock.setblocking(False)
         if buffered and self._try_dispatch(conn):
             return
@@ -217,9 +220,19 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
 
     def _try_dispatch(self, conn: Any) -> bool:
         buf = conn.innovate_buf
-        state, _ = request_state(buf, self.max_body)
+        # Cheap checks first, so a request trickled in tiny segments costs O(n), not
+        # O(n^2): no rescans while the body of known length is still arriving, and the
+        # end of the head is searched for only in the new bytes.
+        if conn.innovate_need and len(buf) < conn.innovate_need:
+            return False
+        if not conn.innovate_need and buf.find(b"\r\n\r\n", conn.innovate_scanned) < 0:
+            conn.innovate_scanned = max(0, len(buf) - 3)
+            if len(buf) <= MAX_HEAD:
+                return False
+        state, end = request_state(buf, self.max_body)
         if state == INCOMPLETE:
-            self._maybe_continue(conn, buf)
+            if not self._maybe_continue(conn, buf):
+                conn.innovate_need = max(end, 0)
             return False
         self._forget(conn)
         if state != COMPLETE:
@@ -238,14 +251,15 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
         return True
 
     @staticmethod
-    def _maybe_continue(conn: Any, buf: bytearray) -> None:
+    def _maybe_continue(conn: Any, buf: bytearray) -> bool:
         """Answer ``Expect: 100-continue`` once the head is in, so the client sends its
-        body (gunicorn would only answer it once a thread has the request)."""
+        body (gunicorn would only answer it once a thread has the request). True when
+        the buffer was rewritten (the Expect line dropped)."""
         if conn.innovate_continued:
-            return
+            return False
         head_end = buf.find(b"\r\n\r\n")
         if head_end < 0 or b"100-continue" not in bytes(buf[:head_end]).lower():
-            return
+            return False
         conn.innovate_continued = True
         lines = bytes(buf[:head_end]).split(b"\r\n")
         kept = [line for line in lines if not line.lower().startswith(b"expect:")]
@@ -255,6 +269,7 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK):
                 raise
+        return True
 
     def set_accept_enabled(self, enabled: bool) -> None:
         if (
