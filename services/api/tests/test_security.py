@@ -159,3 +159,32 @@ def test_nested_values_within_the_parser_limit_are_field_errors(client, user, de
     )
     assert r.status_code == 422, r.get_data(as_text=True)[:300]
     assert r.get_json()["errors"][0]["field"] == "title"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"\xff\xfe{\x00", 400),  # not UTF-8 (UnicodeDecodeError is a ValueError)
+        (b'{"title": 1' + b"0" * 5000 + b"}", 400),  # int beyond Python's digit limit
+        (b'{"title": 1e999999}', 422),  # parsed as inf: a field error
+        (b'{"title": NaN}', 422),
+        (b'{"title": "\\ud800"}', 422),  # a lone surrogate cannot be stored
+        (b'{"title": "a", "title": "b"}', 201),  # duplicate keys: the last one wins
+        (b"[]", 422),
+        (b"null", 422),
+    ],
+)
+def test_other_json_parser_edge_cases_are_4xx(client, user, log_records, body, status):
+    r = client.post(
+        "/api/v1/notes", data=body, headers={"Content-Type": "application/json", **bearer(user)}
+    )
+    assert r.status_code == status, r.get_data(as_text=True)[:300]
+    assert not [line for line in log_records if '"level": "ERROR"' in line]
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=1e999", "limit=99999999999999999999999", "cursor=%FF%FE", "limit=-0"]
+)
+def test_query_parser_edge_cases_are_422(client, user, query):
+    r = client.get(f"/api/v1/notes?{query}", headers=bearer(user))
+    assert r.status_code == 422, r.get_data(as_text=True)[:300]
