@@ -271,6 +271,16 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
                 raise
         return True
 
+    def accept(self, listener: Any) -> None:
+        try:
+            super().accept(listener)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            # Another worker shut the shared listener down: the server is stopping and
+            # this worker's SIGTERM is on its way. Stop polling the listener, keep serving.
+            super().set_accept_enabled(False)
+
     def set_accept_enabled(self, enabled: bool) -> None:
         if (
             enabled
