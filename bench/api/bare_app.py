@@ -16,6 +16,7 @@ import uuid
 import psycopg
 from argon2 import PasswordHasher
 from flask import Flask, Response, request
+from innovate_api.repositories import throttle  # the API's sign-in SQL, verbatim
 
 DSN = os.environ["BENCH_BARE_DSN"]
 app = Flask(__name__)
@@ -128,12 +129,11 @@ def login():
     # The API's sign-in SQL and the same argon2 verification; no token, no logging.
     email = request.get_json()["email"].lower()
     conn = db()
-    conn.execute(
-        "SELECT extract(epoch FROM locked_until - now()) FROM login_throttle"
-        " WHERE email = %s AND locked_until > now()",
-        (email,),
-    ).fetchone()
+    client = request.remote_addr or ""
+    # The API's check-and-count statements (per (e-mail, client), then per client).
+    throttle.admit(conn, email, client, 1_000_000, 900)
+    throttle.admit(conn, throttle.ANY_ACCOUNT, client, 1_000_000, 900)
     row = conn.execute("SELECT id, password_hash FROM users WHERE email = %s", (email,)).fetchone()
     _hasher.verify(row[1], request.get_json()["password"])
-    conn.execute("DELETE FROM login_throttle WHERE email = %s", (email,))
+    throttle.succeeded(conn, email, client)
     return out({"user_id": str(row[0])})

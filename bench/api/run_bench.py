@@ -50,7 +50,11 @@ HOST = "127.0.0.1"
 # Every seeded user has it (one shared argon2 hash); a throwaway database.
 PASSWORD = "bench-Password-1"  # noqa: S105
 EMAIL_FMT = "bench{:05d}@example.com"
-SCENARIOS = ("get_note", "list_notes", "create_note", "sign_in")
+SCENARIOS = ("get_note", "list_notes", "create_note", "sign_in", "signin_flood")
+# signin_flood: get_note on an API with its production limits, alone and while paced
+# attackers try wrong passwords from many (X-Forwarded-For) addresses.
+FLOOD_CLIENTS = 500
+FLOOD_DELAY_MS = 50
 
 
 # --- process handling ----------------------------------------------------------------
@@ -233,6 +237,7 @@ def run_wrk(
     connections: int,
     threads: int,
     timeout: int = 5,
+    extra_env: dict[str, str] | None = None,
 ) -> WrkResult:
     argv = [
         "wrk",
@@ -245,7 +250,7 @@ def run_wrk(
         str(HERE / "scenario.lua"),
         url,
     ]
-    env = {**os.environ, "BENCH_REQUESTS": str(requests_file)}
+    env = {**os.environ, "BENCH_REQUESTS": str(requests_file), **(extra_env or {})}
     # Bounded twice: wrk stops itself after -d, and we kill it if it does not.
     proc = subprocess.run(  # noqa: S603 - fixed argv
         argv, env=env, capture_output=True, text=True, timeout=seconds + 30, check=False
@@ -253,6 +258,78 @@ def run_wrk(
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
     return parse_wrk(proc.stdout)
+
+
+def write_flood(path: Path, login_emails: list[str], rng: random.Random) -> Path:
+    """Wrong-password sign-ins, each from one of FLOOD_CLIENTS addresses (the API under
+    test trusts 127.0.0.1 as its proxy, so these are distinct clients to it)."""
+    lines = []
+    for email in login_emails:
+        body = json.dumps({"email": email, "password": "not-the-password-1"})
+        ip = f"198.18.{rng.randrange(FLOOD_CLIENTS) // 250}.{rng.randrange(250) + 1}"
+        lines.append(f"POST\t/api/v1/auth/login\t{body}\tX-Forwarded-For\t{ip}\n")
+    path.write_text("".join(lines))
+    return path
+
+
+def measure_flood(
+    args: argparse.Namespace,
+    base: str,
+    tmp: Path,
+    clients: list[Client],
+    notes: dict[str, list[str]],
+    login_emails: list[str],
+    seconds: int,
+) -> None:
+    """get_note alone and under a sign-in flood, alternating; prints both and the flood."""
+    reads = write_requests(tmp / "flood-read.tsv", "get_note", "api", clients, notes, [])
+    attack = write_flood(tmp / "flood-attack.tsv", login_emails, random.Random(7))
+    pace = {"BENCH_DELAY_MS": str(FLOOD_DELAY_MS)}
+    if args.warmup:
+        run_wrk(base, reads, args.warmup, args.connections, args.wrk_threads)
+    runs: dict[str, list[WrkResult]] = {"alone": [], "flooded": []}
+    floods: list[WrkResult] = []
+    for i in range(args.rounds):
+        for mode in ("alone", "flooded") if i % 2 == 0 else ("flooded", "alone"):
+            if mode == "alone":
+                r = run_wrk(base, reads, seconds, args.connections, args.wrk_threads)
+            else:
+                with ThreadPoolExecutor(1) as pool:
+                    flood = pool.submit(
+                        run_wrk, base, attack, seconds + 2, args.signin_connections, 1, 30, pace
+                    )
+                    time.sleep(1)  # the flood is on before the reads start
+                    r = run_wrk(base, reads, seconds, args.connections, args.wrk_threads)
+                    floods.append(flood.result())
+            runs[mode].append(r)
+            print(
+                f"  signin_flood get_note {mode:<7} round {i + 1}: {r.rps:6.0f} req/s"
+                f"  p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:6.1f} ms  errors {r.errors}",
+                flush=True,
+            )
+    alone, flooded, attackers = combine(runs["alone"]), combine(runs["flooded"]), combine(floods)
+    print(
+        f"\nsignin_flood: get_note ({args.connections} connections) on the API with its "
+        f"production limits, alone and while {args.signin_connections} paced attackers "
+        f"({FLOOD_DELAY_MS} ms apart each) sign in with wrong passwords from "
+        f"{FLOOD_CLIENTS} addresses"
+        + (f"; overridden: {' '.join(args.flood_env)}" if args.flood_env else "")
+    )
+    for name, r in (("alone", alone), ("flooded", flooded)):
+        print(
+            f"  get_note {name:<8} {r.rps:7.0f} req/s  p50 {r.p50_ms:6.1f} ms  "
+            f"p99 {r.p99_ms:6.1f} ms  errors {r.errors}"
+        )
+    print(
+        f"  attackers answered {attackers.rps:.0f} sign-ins/s (all refused: 401, 429 or 503 "
+        f"by design), p99 {attackers.p99_ms:.0f} ms"
+    )
+    print(
+        f"  get_note under the flood: req/s x{flooded.rps / alone.rps:.2f}, p99 "
+        f"{flooded.p99_ms:.1f} ms against {alone.p99_ms:.1f} ms alone"
+    )
+    if flooded.errors or alone.errors:
+        raise RuntimeError(f"get_note errors during signin_flood: {flooded.errors + alone.errors}")
 
 
 def profile(
@@ -414,6 +491,14 @@ def main(argv: list[str] | None = None) -> int:
         help="extra environment for the API only, e.g. LOG_LEVEL=WARNING (repeatable)",
     )
     p.add_argument(
+        "--flood-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for signin_flood's API only, e.g. to price the protections: "
+        "PASSWORD_HASH_CONCURRENCY=4 AUTH_GLOBAL_PER_SECOND=1000000 PASSWORD_HASH_NICE=0",
+    )
+    p.add_argument(
         "--bare-db",
         choices=["plain", "api-sql", "tx-pipeline"],
         default="plain",
@@ -509,6 +594,20 @@ def _run(args: argparse.Namespace) -> int:
             bare_log,
         )
         api_base, bare_base = f"http://{HOST}:{api_port}", f"http://{HOST}:{bare_port}"
+        flood_base = ""
+        if "signin_flood" in args.only:
+            flood_port, flood_log = free_port(), tmp / "api-flood.log"
+            flood_api = _spawn(
+                stack,
+                [gunicorn, "-c", str(GUNICORN_CONF), "--bind", f"{HOST}:{flood_port}"],
+                {
+                    **api_adapter.flood_env(api_env, tmp),
+                    **dict(kv.split("=", 1) for kv in args.flood_env),
+                },
+                flood_log,
+            )
+            flood_base = f"http://{HOST}:{flood_port}"
+            _wait_http(flood_base + api_adapter.READY_PATH, flood_api, flood_log)
         _wait_http(api_base + api_adapter.READY_PATH, api, api_log)
         _wait_http(bare_base + "/ready", bare, bare_log)
         print(
@@ -528,7 +627,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.profile:
             targets = {"bare": (bare_base, bare), "api": (api_base, api)}
             for scenario in args.only:
-                profile(args, scenario, targets, tmp, clients, notes, login_emails)
+                if scenario != "signin_flood":
+                    profile(args, scenario, targets, tmp, clients, notes, login_emails)
             return 0
 
         rounds: dict[str, dict[str, list[WrkResult]]] = {}
@@ -541,6 +641,9 @@ def _run(args: argparse.Namespace) -> int:
         }
         for scenario in args.only:
             wait_quiet(probes["api"], args.quiet_wait)
+            if scenario == "signin_flood":
+                measure_flood(args, flood_base, tmp, clients, notes, login_emails, seconds)
+                continue
             signin = scenario == "sign_in"
             conns = args.signin_connections if signin else args.connections
             # Sign-in answers in ~1 s under load: give it room so slow is not "error".

@@ -42,6 +42,15 @@ function request()
   return requests[math.random(#requests)]
 end
 
+-- BENCH_DELAY_MS: a fixed pause per connection between requests (a paced attacker
+-- instead of a closed loop that would only measure how fast refusals are answered).
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms then
+  function delay()
+    return delay_ms
+  end
+end
+
 -- Machine-readable summary, parsed by run_bench.py (latencies in microseconds).
 -- wrk counts a response as a status error when its code is >= 400.
 function done(summary, latency, requests)

@@ -1,8 +1,9 @@
 """Production gunicorn configuration (container, `make up`, benchmarks).
 
 Environment: GUNICORN_BIND (default 127.0.0.1:8000; the image sets 0.0.0.0:8000),
-GUNICORN_WORKERS (default CPUs + 1, at most 8), GUNICORN_THREADS (default 4: gthread
-workers with HTTP keep-alive; 1 = sync workers, one request per connection),
+GUNICORN_WORKERS (default CPUs + 1, at most 8), GUNICORN_THREADS (default 4, threads
+per worker of the buffering gthread worker, innovate_api/server.py),
+GUNICORN_READ_TIMEOUT (default 15 s: a request not complete by then gets 408),
 GUNICORN_KEEPALIVE (default 75 s: above the ALB's 60 s idle timeout, so the balancer
 closes idle connections, not us), GUNICORN_GRACEFUL_TIMEOUT (default 30 s: in-flight
 requests get this long after SIGTERM), GUNICORN_TIMEOUT (default 30 s),
@@ -31,7 +32,10 @@ wsgi_app = "innovate_api.wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min((os.cpu_count() or 1) + 1, 8))))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread" if threads > 1 else "sync"
+# gthread that reads each request completely in its event loop before giving it a
+# thread (slow clients cannot hold threads) and answers /healthz there: see
+# innovate_api/server.py. Also with one thread (keep-alive, no sync worker).
+worker_class = "innovate_api.server.BufferingThreadWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
@@ -46,8 +50,8 @@ if int(os.environ["DATABASE_POOL_MAX"]) < threads:
 # Load the app once in the master: bad configuration fails at start, naming the
 # variable, instead of in a crash-looping worker. The DB pool opens lazily per worker.
 preload_app = True
-max_requests = 10000
-max_requests_jitter = 1000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
 # The app writes its own JSON access log (with request id); gunicorn's would duplicate it.
 accesslog = None
 errorlog = "-"
@@ -58,18 +62,27 @@ logger_class = "innovate_api.gunicorn_logging.JsonGunicornLogger"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def on_starting(server: Any) -> None:
+    from innovate_api.server import install_stop_marker
+
+    install_stop_marker(server)  # workers shut the listener down only on a real stop
+
+
 def post_worker_init(worker: Any) -> None:
     # Warm the pool so the first requests do not pay for TLS handshakes.
-    app = worker.wsgi
-    db = getattr(app, "extensions", {}).get("innovate.db")
-    if db is not None:
-        db.pool  # noqa: B018 - property opens the pool
+    from innovate_api.extensions import services_of
+
+    services = services_of(worker.wsgi)
+    if services is not None:
+        services.db.pool  # noqa: B018 - property opens the pool
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    db = getattr(worker.wsgi, "extensions", {}).get("innovate.db")
-    if db is not None:
-        db.close()
+    from innovate_api.extensions import services_of
+
+    services = services_of(worker.wsgi)
+    if services is not None:
+        services.db.close()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -19,6 +19,7 @@ from devstack.testing import throwaway_cluster
 from innovate_api.app import create_app
 from innovate_api.config import Settings
 from innovate_api.db import MIGRATIONS_DIR
+from innovate_api.extensions import services_of
 
 APP_USER = "innovate_app"
 APP_PASSWORD = "app-password-for-tests"
@@ -93,7 +94,17 @@ def make_settings(dsn: str, **overrides: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 def settings(dsn: str) -> Settings:
-    return make_settings(dsn, login_max_failures=3, login_lockout_seconds=60)
+    return make_settings(
+        dsn,
+        login_max_failures=3,
+        login_client_max_failures=10,
+        login_lockout_seconds=60,
+        # The suite signs in far more often than a person: the in-process limits are
+        # tested with their own apps (test_abuse.py).
+        auth_client_per_minute=100000,
+        auth_global_per_second=100000,
+        password_hash_concurrency=8,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +112,7 @@ def app(settings: Settings) -> Iterator[Any]:
     application = create_app(settings)
     application.testing = True
     yield application
-    application.extensions["innovate.db"].close()
+    services_of(application).db.close()
 
 
 @pytest.fixture(autouse=True)

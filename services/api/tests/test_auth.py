@@ -102,7 +102,7 @@ def test_unknown_accounts_cost_one_argon2_verification_too(client, app, monkeypa
         assert calls[0].startswith("$argon2id$")
 
 
-def test_lockout_after_repeated_failures_is_stored_in_db(client, db, settings):
+def test_repeated_failures_slow_down_this_client_and_are_stored_in_db(client, db, settings):
     client.post(REGISTER, json={"email": "lock@example.com", "password": PASSWORD})
     for _ in range(settings.login_max_failures):
         assert (
@@ -113,19 +113,32 @@ def test_lockout_after_repeated_failures_is_stored_in_db(client, db, settings):
         )
     r = client.post(LOGIN, json={"email": "lock@example.com", "password": PASSWORD})
     assert r.status_code == 429
-    assert int(r.headers["Retry-After"]) > 0
+    assert r.headers["Retry-After"] == "1"  # the first wait is short: a slow-down
     assert r.mimetype == "application/problem+json"
-    (locked,) = db.execute(
-        "SELECT locked_until > now() FROM login_throttle WHERE email = 'lock@example.com'"
+    (blocked,) = db.execute(
+        "SELECT blocked_until > now() FROM login_throttle "
+        "WHERE email = 'lock@example.com' AND client = '127.0.0.1'"
     ).fetchone()
-    assert locked is True
-    # Once the lock expires (another pod, same database), the right password works again.
-    db.execute("UPDATE login_throttle SET locked_until = now() - interval '1 second'")
+    assert blocked is True
+    # Each attempt past the limit doubles the wait (shared by every pod: it is in the DB).
+    waits = []
+    for _ in range(3):
+        db.execute("UPDATE login_throttle SET blocked_until = now() - interval '1 second'")
+        bad = client.post(LOGIN, json={"email": "lock@example.com", "password": "bad password"})
+        assert bad.status_code == 401
+        r = client.post(LOGIN, json={"email": "lock@example.com", "password": PASSWORD})
+        assert r.status_code == 429
+        waits.append(int(r.headers["Retry-After"]))
+    assert waits == [2, 4, 8]
+    # Once the wait is over, the right password works and clears this client's counter.
+    db.execute("UPDATE login_throttle SET blocked_until = now() - interval '1 second'")
     assert (
         client.post(LOGIN, json={"email": "lock@example.com", "password": PASSWORD}).status_code
         == 200
     )
-    assert db.execute("SELECT count(*) FROM login_throttle").fetchone() == (0,)
+    assert db.execute(
+        "SELECT count(*) FROM login_throttle WHERE email = 'lock@example.com'"
+    ).fetchone() == (0,)
 
 
 def test_lockout_also_applies_to_unknown_accounts(client, settings):

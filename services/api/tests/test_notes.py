@@ -8,6 +8,7 @@ import pytest
 
 from conftest import bearer
 from innovate_api.cli import purge_deleted
+from innovate_api.extensions import services_of
 
 NOTES = "/api/v1/notes"
 
@@ -180,11 +181,29 @@ def test_revoked_token_writes_nothing_and_gets_401_not_404(client, user, make_us
     assert rows == [("mine", None), ("theirs", None)]
 
 
-def test_authed_write_refuses_an_unguarded_statement(app, user):
-    from innovate_api.security import authed_write
+def test_a_write_without_the_revocation_guard_cannot_be_built():
+    from innovate_api.repositories.notes import Note
+    from innovate_api.repositories.revocations import GuardedRead, GuardedWrite
 
-    with (
-        app.extensions["innovate.db"].connection() as conn,
-        pytest.raises(ValueError, match="NOT_REVOKED"),
-    ):
-        authed_write(conn, "UPDATE notes SET title = %s RETURNING id", ("x",))
+    with pytest.raises(ValueError, match="not_revoked"):
+        GuardedWrite.of("UPDATE notes SET title = %(title)s RETURNING id", Note)
+    with pytest.raises(ValueError, match="SELECT"):
+        GuardedRead.of("DELETE FROM notes RETURNING id", Note)
+
+
+def test_rows_map_by_column_name_not_position(app, user, db):
+    from innovate_api.repositories import notes
+    from innovate_api.repositories.rows import record
+    from innovate_api.repositories.users import User
+
+    with services_of(app).db.connection() as conn:
+        # Columns in another order still land in the right fields.
+        found = (
+            conn.cursor(row_factory=record(User))
+            .execute("SELECT created_at, email, id FROM users WHERE email = %s", (user["email"],))
+            .fetchone()
+        )
+        assert found is not None
+        assert found.email == user["email"]
+        with pytest.raises(TypeError, match="do not map"):
+            conn.cursor(row_factory=record(notes.Note)).execute("SELECT 1 AS id").fetchone()

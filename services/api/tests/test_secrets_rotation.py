@@ -12,6 +12,7 @@ from moto.server import ThreadedMotoServer
 
 from conftest import APP_PASSWORD, APP_USER, bearer, make_settings
 from innovate_api.app import create_app
+from innovate_api.extensions import services_of
 from innovate_api.secrets import Credentials
 
 SECRET_ID = "rds!db-innovate-test"
@@ -61,7 +62,7 @@ def test_rotation_without_restart(sm, pg, dsn, make_user):
         database_pool_max=2,
     )
     app = create_app(settings)  # boto3 client built from the environment (moto over HTTP)
-    db = app.extensions["innovate.db"]
+    db = services_of(app).db
     client = app.test_client()
     try:
         r = client.post(

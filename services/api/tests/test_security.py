@@ -115,3 +115,76 @@ def test_sql_injection_in_credentials_is_rejected_or_harmless(client, db, payloa
     assert r.status_code in (401, 422)
     assert db.execute("SELECT count(*) FROM users").fetchone() == (1,)
     assert db.execute("SELECT to_regclass('notes') IS NOT NULL").fetchone() == (True,)
+
+
+def _nested(depth: int, inner: str = "1") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _nested(2000),  # a 4 KB body: the parser's recursion limit
+        '{"email": ' + _nested(1500, '"a@example.com"') + ', "password": "x"}',
+        '{"title": ' + "{" + '"a":{' * 1200 + "}" * 1201 + "}",
+    ],
+    ids=["top-level", "in-a-field", "objects"],
+)
+@pytest.mark.parametrize(
+    ("method", "path", "authed"),
+    [
+        ("post", "/api/v1/auth/register", False),
+        ("post", "/api/v1/auth/login", False),
+        ("post", "/api/v1/notes", True),
+        ("patch", "/api/v1/notes/00000000-0000-0000-0000-000000000000", True),
+    ],
+)
+def test_deeply_nested_json_is_a_400_problem_not_a_500(
+    client, user, log_records, body, method, path, authed
+):
+    headers = {"Content-Type": "application/json", **(bearer(user) if authed else {})}
+    r = getattr(client, method)(path, data=body, headers=headers)
+    assert r.status_code == 400, r.get_data(as_text=True)[:300]
+    assert r.mimetype == "application/problem+json"
+    assert r.get_json()["status"] == 400
+    assert not [line for line in log_records if '"level": "ERROR"' in line]
+
+
+@pytest.mark.parametrize("depth", [50, 900])
+def test_nested_values_within_the_parser_limit_are_field_errors(client, user, depth):
+    # Parsed fine, so validation sees them: a 422 naming the field, never a 500.
+    body = '{"title": ' + _nested(depth) + "}"
+    r = client.post(
+        "/api/v1/notes", data=body, headers={"Content-Type": "application/json", **bearer(user)}
+    )
+    assert r.status_code == 422, r.get_data(as_text=True)[:300]
+    assert r.get_json()["errors"][0]["field"] == "title"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"\xff\xfe{\x00", 400),  # not UTF-8 (UnicodeDecodeError is a ValueError)
+        (b'{"title": 1' + b"0" * 5000 + b"}", 400),  # int beyond Python's digit limit
+        (b'{"title": 1e999999}', 422),  # parsed as inf: a field error
+        (b'{"title": NaN}', 422),
+        (b'{"title": "\\ud800"}', 422),  # a lone surrogate cannot be stored
+        (b'{"title": "a", "title": "b"}', 201),  # duplicate keys: the last one wins
+        (b"[]", 422),
+        (b"null", 422),
+    ],
+)
+def test_other_json_parser_edge_cases_are_4xx(client, user, log_records, body, status):
+    r = client.post(
+        "/api/v1/notes", data=body, headers={"Content-Type": "application/json", **bearer(user)}
+    )
+    assert r.status_code == status, r.get_data(as_text=True)[:300]
+    assert not [line for line in log_records if '"level": "ERROR"' in line]
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=1e999", "limit=99999999999999999999999", "cursor=%FF%FE", "limit=-0"]
+)
+def test_query_parser_edge_cases_are_422(client, user, query):
+    r = client.get(f"/api/v1/notes?{query}", headers=bearer(user))
+    assert r.status_code == 422, r.get_data(as_text=True)[:300]

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import psycopg
-from apiflask import APIFlask
+from apiflask import APIFlask, HTTPError
 from flask import Response, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -14,19 +14,27 @@ from werkzeug.exceptions import HTTPException
 from innovate_api import __version__
 from innovate_api.cli import purge_deleted
 from innovate_api.config import Settings, load_settings
-from innovate_api.db import Database
-from innovate_api.errors import PROBLEM_MIME, PROBLEM_SCHEMA, handle_http_error, problem
+from innovate_api.context import ROUTE_KEY
+from innovate_api.db import Database, DatabaseUnavailable
+from innovate_api.errors import PROBLEM_SCHEMA, handle_http_error, problem
+from innovate_api.extensions import Services
+from innovate_api.jsonio import ApiJSONProvider
+from innovate_api.limits import AuthRateLimiter, RateLimited
 from innovate_api.logs import configure_logging
-from innovate_api.observability import ROUTE_KEY, RequestObservability
+from innovate_api.observability import RequestObservability
+from innovate_api.openapi import problem_media_types
+from innovate_api.repositories.revocations import TokenRevoked
 from innovate_api.routes import auth as auth_routes
 from innovate_api.routes import notes as notes_routes
 from innovate_api.routes import ops as ops_routes
-from innovate_api.security import BEARER_SCHEME, Passwords, Tokens
+from innovate_api.security import BEARER_SCHEME, HashingBusy, Passwords, Tokens
 
 log = logging.getLogger("innovate_api")
 
 
 class InnovateApp(APIFlask):
+    json_provider_class = ApiJSONProvider
+
     def full_dispatch_request(self) -> Response:
         # Record the route template for metrics/logs (bounded label cardinality).
         rule = request.url_rule
@@ -47,7 +55,6 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         docs_path=None,
     )
     app.config.update(
-        SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_content_length,
         OPENAPI_VERSION="3.1.0",
         VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
@@ -58,29 +65,68 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         SECURITY_SCHEMES=BEARER_SCHEME,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["innovate.db"] = Database(settings, secret_client=secret_client)
-    app.extensions["innovate.passwords"] = Passwords(settings)
-    app.extensions["innovate.tokens"] = Tokens(settings)
+    services = Services(
+        settings=settings,
+        db=Database(settings, secret_client=secret_client),
+        passwords=Passwords(settings),
+        tokens=Tokens(settings),
+        auth_limiter=AuthRateLimiter(
+            settings.auth_client_per_minute, settings.auth_global_per_second
+        ),
+    )
+    services.install(app)
 
     app.error_processor(handle_http_error)
     app.register_blueprint(ops_routes.bp)
     app.register_blueprint(auth_routes.bp)
     app.register_blueprint(notes_routes.bp)
     app.cli.add_command(purge_deleted)
-    app.spec_processor(_problem_media_types)
+    app.spec_processor(problem_media_types)
 
     app.wsgi_app = RequestObservability(  # type: ignore[method-assign]
         app.wsgi_app,
         settings.max_content_length,
-        app.extensions["innovate.db"].pool_stats,
+        services.db.pool_stats,
     )
+
+    @app.errorhandler(TokenRevoked)
+    def _revoked(exc: TokenRevoked) -> Response:
+        return handle_http_error(HTTPError(401, "The access token has been revoked."))
+
+    @app.errorhandler(RateLimited)
+    def _rate_limited(exc: RateLimited) -> Response:
+        return problem(
+            429,
+            "Too many sign-in or registration requests. Try again later.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.errorhandler(HashingBusy)
+    def _hashing_busy(exc: HashingBusy) -> Response:
+        return problem(
+            503,
+            "Too many sign-ins in progress. Try again shortly.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.errorhandler(DatabaseUnavailable)
+    def _database_down(exc: DatabaseUnavailable) -> Response:
+        # Known down (circuit breaker open): answered at once, no log line per request.
+        return problem(
+            503,
+            "The service is temporarily unavailable.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
 
     @app.errorhandler(psycopg.OperationalError)
     @app.errorhandler(PoolTimeout)
     def _database_unavailable(exc: Exception) -> Response:
         # Database down, overloaded or too slow: a retryable 503, not a 500.
         log.warning("database unavailable", extra={"error": type(exc).__name__})
-        return problem(503, "The service is temporarily unavailable.", headers={"Retry-After": "5"})
+        retry = str(services.db.breaker.retry_after)
+        return problem(
+            503, "The service is temporarily unavailable.", headers={"Retry-After": retry}
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -90,47 +136,3 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         return problem(500, "Internal error. Quote the request id when reporting it.")
 
     return app
-
-
-def _problem_media_types(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
-    """Errors are application/problem+json; document that, plus the generic 4xx cases."""
-    if isinstance(spec, str):
-        return spec
-    problem_ref = {"schema": PROBLEM_SCHEMA}
-    generic = {
-        "400": "Malformed JSON body or parameters",
-        "413": "Request body too large",
-        "415": "Content-Type is not application/json",
-    }
-    for path, path_item in spec.get("paths", {}).items():
-        for operation in path_item.values():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            for param in operation.get("parameters", []):
-                schema = param.get("schema", {})
-                if param.get("in") == "path" and "{note_id}" in path:
-                    param["schema"] = {"type": "string", "format": "uuid"}
-                elif param.get("in") == "query" and "anyOf" in schema:
-                    # Optional query parameters are absent, never JSON null.
-                    non_null = [s for s in schema["anyOf"] if s.get("type") != "null"]
-                    if len(non_null) == 1:
-                        param["schema"] = non_null[0]
-            responses = operation["responses"]
-            if "requestBody" in operation:
-                operation["requestBody"]["required"] = True  # no body is a 400
-            if path.startswith(("/api/v1/auth/", "/api/v1/me", "/api/v1/notes")):
-                responses.setdefault(
-                    "503", {"description": "Database temporarily unavailable (Retry-After)"}
-                )
-            if operation.get("security"):
-                responses.setdefault(
-                    "401", {"description": "Missing, invalid, expired or revoked access token"}
-                )
-            if "requestBody" in operation or operation.get("parameters"):
-                for code, text in generic.items():
-                    if code == "400" or "requestBody" in operation:
-                        responses.setdefault(code, {"description": text})
-            for code, response in responses.items():
-                if str(code).startswith(("4", "5")):
-                    response["content"] = {PROBLEM_MIME: problem_ref}
-    return spec

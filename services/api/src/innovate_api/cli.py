@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
-from flask import current_app
+import psycopg
 from flask.cli import with_appcontext
 
+from innovate_api import extensions
 from innovate_api.db import Database
+from innovate_api.repositories import notes, revocations, throttle
 
 _BATCH = 1000
 
 
-def _purge_batches(db: Database, query: str, params: tuple[object, ...]) -> int:
+def _purge_batches(db: Database, delete_batch: Callable[[psycopg.Connection[Any]], int]) -> int:
     """Delete in batches so a large purge never holds long locks."""
     total = 0
     while True:
         with db.connection() as conn:
-            deleted = conn.execute(query, params).rowcount
+            deleted = delete_batch(conn)
         total += max(deleted, 0)
         if deleted < _BATCH:
             return total
@@ -27,31 +32,17 @@ def _purge_batches(db: Database, query: str, params: tuple[object, ...]) -> int:
 @with_appcontext
 def purge_deleted(retention_days: int | None) -> None:
     """Remove soft-deleted notes past retention, expired revocations and stale throttles."""
-    settings = current_app.config["SETTINGS"]
-    db: Database = current_app.extensions["innovate.db"]
+    settings = extensions.settings()
+    db = extensions.db()
     days = settings.note_retention_days if retention_days is None else retention_days
     if days < 0:
         raise click.BadParameter("must be >= 0", param_hint="--retention-days")
-    notes = _purge_batches(
-        db,
-        "DELETE FROM notes WHERE id IN (SELECT id FROM notes WHERE deleted_at IS NOT NULL "
-        "AND deleted_at < now() - %s * interval '1 day' LIMIT %s)",
-        (days, _BATCH),
-    )
-    tokens = _purge_batches(
-        db,
-        "DELETE FROM revoked_tokens WHERE jti IN (SELECT jti FROM revoked_tokens "
-        "WHERE expires_at < now() LIMIT %s)",
-        (_BATCH,),
-    )
+    purged_notes = _purge_batches(db, lambda conn: notes.purge_deleted(conn, days, _BATCH))
+    tokens = _purge_batches(db, lambda conn: revocations.purge_expired(conn, _BATCH))
     throttles = _purge_batches(
-        db,
-        "DELETE FROM login_throttle WHERE email IN (SELECT email FROM login_throttle "
-        "WHERE (locked_until IS NULL OR locked_until < now()) "
-        "AND last_failure_at < now() - %s * interval '1 second' LIMIT %s)",
-        (settings.login_lockout_seconds, _BATCH),
+        db, lambda conn: throttle.purge_stale(conn, settings.login_lockout_seconds, _BATCH)
     )
     click.echo(
-        f"purged {notes} notes (deleted > {days} days ago), {tokens} expired token "
+        f"purged {purged_notes} notes (deleted > {days} days ago), {tokens} expired token "
         f"revocations, {throttles} stale sign-in throttles"
     )

@@ -6,11 +6,14 @@ Every variable is documented in docs/api.md. Invalid or missing settings raise
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from innovate_api.clientaddr import parse_networks
 
 
 class ConfigError(RuntimeError):
@@ -34,6 +37,10 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=5.0, gt=0, le=60)
     database_connect_timeout: int = Field(default=5, ge=1, le=60)
     database_statement_timeout_ms: int = Field(default=5000, ge=0)
+    # Circuit breaker: while the database is down, requests fail at once (503) and one
+    # probe per interval (waiting at most the probe timeout for a connection) checks it.
+    database_probe_interval: float = Field(default=1.0, gt=0, le=60)
+    database_probe_timeout: float = Field(default=1.0, gt=0, le=60)
     database_secret_cache_seconds: int = Field(default=3600, ge=0)
 
     jwt_secret: SecretStr
@@ -43,8 +50,21 @@ class Settings(BaseSettings):
     max_content_length: int = Field(default=65536, ge=1024, le=10 * 1024 * 1024)
     note_retention_days: int = Field(default=30, ge=0, le=3650)
 
+    # Sign-in throttle (in the database): attempts per (account, client) and per client
+    # within the window; past them each attempt doubles the wait (1 s, 2 s, ... at most
+    # the window). The owner signing in from another client is not affected.
     login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_client_max_failures: int = Field(default=30, ge=1, le=10000)
     login_lockout_seconds: int = Field(default=900, ge=1, le=86400)
+    # In-process limits on sign-in + registration, per worker (429 + Retry-After).
+    auth_client_per_minute: int = Field(default=20, ge=1, le=1_000_000)
+    auth_global_per_second: float = Field(default=5.0, gt=0, le=1_000_000)
+    # argon2 hashes in flight per worker; more are answered 503 + Retry-After.
+    password_hash_concurrency: int = Field(default=1, ge=1, le=64)
+    # Hashing threads run at this nice value (Linux): sign-in floods yield the CPU.
+    password_hash_nice: int = Field(default=10, ge=0, le=19)
+    # Client addresses: X-Forwarded-For is believed only from these peers (CIDRs).
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     # argon2id cost; defaults are RFC 9106's second recommended option (64 MiB, t=3).
     password_hash_time_cost: int = Field(default=3, ge=1, le=10)
     password_hash_memory_kib: int = Field(default=65536, ge=8192, le=1048576)
@@ -53,6 +73,11 @@ class Settings(BaseSettings):
     deployment_color: str = Field(default="none", pattern=r"^[a-z0-9-]{1,32}$")
     git_sha: str = Field(default="unknown", pattern=r"^[0-9A-Za-z._-]{1,64}$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        return parse_networks(value) if isinstance(value, str) else value
 
     @field_validator("jwt_secret")
     @classmethod

@@ -9,7 +9,9 @@ once when the server rejects the password (rotation without restart).
 from __future__ import annotations
 
 import functools
+import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any, cast
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from innovate_api.config import Settings
 from innovate_api.secrets import SecretsManagerCredentials
@@ -99,6 +101,60 @@ class Connector:
         return open_(self.conninfo, user=creds.username, password=creds.password, **kwargs)
 
 
+class DatabaseUnavailable(Exception):
+    """The database is known to be down: answered at once (503), without waiting."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("the database is unavailable")
+        self.retry_after = retry_after
+
+
+class CircuitBreaker:
+    """Fails fast while the database is known to be down.
+
+    Closed (the normal state) costs one attribute read. A connection failure (no pooled
+    connection within the timeout, or a connection that broke) opens it: for
+    ``probe_interval`` seconds every request is refused at once, so no thread waits
+    for the pool timeout. Then exactly one request at a time is let through as a probe
+    (with ``probe_timeout`` to get a connection); its success closes the breaker, its
+    failure opens it for another interval.
+    """
+
+    def __init__(self, probe_interval: float, probe_timeout: float) -> None:
+        self.probe_interval = probe_interval
+        self.probe_timeout = probe_timeout
+        self.retry_after = max(1, math.ceil(probe_interval))
+        self._open_until = 0.0  # 0.0: closed
+        self._probing = False
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._open_until != 0.0
+
+    def admit(self) -> bool:
+        """``False``: go ahead (closed); ``True``: go ahead as the probe; else raise."""
+        if self._open_until == 0.0:
+            return False
+        with self._lock:
+            if self._open_until == 0.0:
+                return False
+            if self._probing or time.monotonic() < self._open_until:
+                raise DatabaseUnavailable(self.retry_after)
+            self._probing = True
+            return True
+
+    def failed(self) -> None:
+        with self._lock:
+            self._open_until = time.monotonic() + self.probe_interval
+            self._probing = False
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._open_until = 0.0
+            self._probing = False
+
+
 class Database:
     """The process-wide pool plus helpers; one per Flask app."""
 
@@ -107,6 +163,10 @@ class Database:
         self.connector = Connector(settings, secret_client=secret_client)
         self._pool: ConnectionPool[Any] | None = None
         self._lock = threading.Lock()
+        self.breaker = CircuitBreaker(
+            settings.database_probe_interval,
+            min(settings.database_probe_timeout, settings.database_pool_timeout),
+        )
 
     def _make_pool(self) -> ConnectionPool[Any]:
         connector = self.connector
@@ -148,10 +208,29 @@ class Database:
         getconn/putconn directly: with autocommit there is nothing to commit on exit, and
         the pool rolls back anything left open when the connection comes back.
         """
+        breaker = self.breaker
+        probe = breaker.admit()  # raises DatabaseUnavailable while the breaker is open
         pool = self.pool
-        conn = pool.getconn()
+        try:
+            conn = pool.getconn(breaker.probe_timeout) if probe else pool.getconn()
+        except (PoolTimeout, psycopg.OperationalError):
+            breaker.failed()
+            raise
         try:
             yield conn
+        except psycopg.OperationalError:
+            if conn.broken:  # the connection died under us: the server is gone
+                breaker.failed()
+            elif probe:
+                breaker.succeeded()  # e.g. a statement timeout: the server answered
+            raise
+        except BaseException:
+            if probe:
+                breaker.succeeded()
+            raise
+        else:
+            if probe:
+                breaker.succeeded()
         finally:
             pool.putconn(conn)
 

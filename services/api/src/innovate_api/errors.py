@@ -9,11 +9,11 @@ from http import HTTPStatus
 from typing import Any
 
 from apiflask import HTTPError
-from flask import Response, has_request_context, request
+from flask import Response
+
+from innovate_api.context import current_request_id
 
 PROBLEM_MIME = "application/problem+json"
-# Set by the observability middleware (kept here to avoid an import cycle).
-REQUEST_ID_KEY = "innovate.request_id"
 log = logging.getLogger("innovate_api.errors")
 
 # OpenAPI schema of the problem body (documented for every 4xx response).
@@ -69,9 +69,10 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     headers: Mapping[str, Any] | None = None,
 ) -> Response:
-    request_id = request.environ.get(REQUEST_ID_KEY) if has_request_context() else None
     response = Response(
-        problem_body(status, detail, request_id, errors), status=status, mimetype=PROBLEM_MIME
+        problem_body(status, detail, current_request_id(), errors),
+        status=status,
+        mimetype=PROBLEM_MIME,
     )
     for key, value in (headers or {}).items():
         response.headers[key] = str(value)

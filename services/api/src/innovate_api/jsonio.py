@@ -10,6 +10,10 @@ import json
 from typing import Any
 
 from flask import Response
+from flask.json.provider import DefaultJSONProvider
+
+from innovate_api.repositories.notes import Note
+from innovate_api.repositories.users import User
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
@@ -20,15 +24,27 @@ def json_response(payload: Any, status: int = 200) -> Response:
     )
 
 
-def user_json(row: Any) -> dict[str, Any]:
-    return {"id": str(row[0]), "email": row[1], "created_at": row[2].isoformat()}
+def user_json(user: User) -> dict[str, Any]:
+    return {"id": str(user.id), "email": user.email, "created_at": user.created_at.isoformat()}
 
 
-def note_json(row: Any) -> dict[str, Any]:
+def note_json(note: Note) -> dict[str, Any]:
     return {
-        "id": str(row[0]),
-        "title": row[1],
-        "body": row[2],
-        "created_at": row[3].isoformat(),
-        "updated_at": row[4].isoformat(),
+        "id": str(note.id),
+        "title": note.title,
+        "body": note.body,
+        "created_at": note.created_at.isoformat(),
+        "updated_at": note.updated_at.isoformat(),
     }
+
+
+class ApiJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that no request body can make parsing raise anything but
+    ``ValueError`` (which Flask answers with 400): a deeply nested document makes the
+    parser raise ``RecursionError``, which would otherwise be a 500 with a traceback."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON document is nested too deeply") from None

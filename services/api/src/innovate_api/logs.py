@@ -17,7 +17,7 @@ from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
-from flask import has_request_context, request
+from innovate_api.context import current_request_id
 
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -25,9 +25,7 @@ _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = (
-                request.environ.get("innovate.request_id") if has_request_context() else None
-            )
+            record.request_id = current_request_id()
         return True
 
 

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from innovate_api import metrics
-from innovate_api.errors import PROBLEM_MIME, REQUEST_ID_KEY, problem_body
+from innovate_api.context import REQUEST_ID_KEY, ROUTE_KEY
+from innovate_api.errors import PROBLEM_MIME, problem_body
 from innovate_api.logs import access_log
 
-ROUTE_KEY = "innovate.route"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _STATIC_HEADERS = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]

@@ -1,32 +1,30 @@
 """Passwords (argon2id), access tokens (HS256 JWT) and the Bearer auth of the API.
 
 Verifying a token costs one HMAC (and is cached per process until the token expires);
-revocation is checked in the same database round trip as the request's own query, so
-sign out holds across pods without an extra round trip:
-
-* ``authed_read`` adds the revocation flag to a SELECT (one statement when it finds rows);
-* ``authed_write`` runs a write guarded by ``NOT_REVOKED`` (one autocommit statement: the
-  check and the write are atomic, so a revoked token can never write).
+revocation is checked in the same database round trip as the request's own query by the
+repositories (``repositories.revocations``), so sign-out holds across pods.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import os
 import secrets
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, TypeVar
 
 import jwt
-import psycopg
-from apiflask import abort
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request
 
 from innovate_api.config import Settings
+
+_T = TypeVar("_T")
 
 BEARER_SCHEME = {
     "BearerAuth": {
@@ -36,7 +34,6 @@ BEARER_SCHEME = {
         "description": "Access token from POST /api/v1/auth/login",
     }
 }
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +43,74 @@ class Principal:
     expires_at: int
 
 
+class HashingBusy(Exception):
+    """Every password-hashing slot of this worker is taken: answered 503 + Retry-After."""
+
+    retry_after = 1
+
+
+def _lower_priority(nice: int) -> None:
+    """Run this (hashing) thread at a lower CPU priority. On Linux the nice value is
+    per thread and inherited by the threads argon2 starts for its lanes, so a flood of
+    sign-ins yields the CPU to authenticated requests instead of starving them."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+
+
 class Passwords:
+    """argon2id, with at most ``password_hash_concurrency`` hashes in flight per worker.
+
+    Hashes run on a small, low-priority thread pool (created lazily in each process, so
+    it is fork-safe); ``admission()`` reserves a slot without waiting and raises
+    ``HashingBusy`` when all are taken, so a flood never queues CPU-bound work.
+    """
+
     def __init__(self, settings: Settings) -> None:
         self.hasher = PasswordHasher(
             time_cost=settings.password_hash_time_cost,
             memory_cost=settings.password_hash_memory_kib,
             parallelism=settings.password_hash_parallelism,
         )
+        self.concurrency = settings.password_hash_concurrency
+        self.nice = settings.password_hash_nice
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_pid = -1
+        self._lock = threading.Lock()
         # Verified against when the account does not exist, so timing does not tell.
         self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
 
+    @contextlib.contextmanager
+    def admission(self) -> Iterator[None]:
+        """Reserve one hashing slot for the block (``HashingBusy`` if none is free)."""
+        if not self._slots.acquire(blocking=False):
+            raise HashingBusy
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        pid = os.getpid()
+        if self._executor is None or self._executor_pid != pid:
+            with self._lock:
+                if self._executor is None or self._executor_pid != pid:
+                    self._executor = ThreadPoolExecutor(
+                        max_workers=self.concurrency,
+                        thread_name_prefix="argon2",
+                        initializer=_lower_priority,
+                        initargs=(self.nice,),
+                    )
+                    self._executor_pid = pid
+        return self._executor.submit(fn, *args).result()
+
     def hash(self, password: str) -> str:
-        return self.hasher.hash(password)
+        return self._run(self.hasher.hash, password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
+        return self._run(self._verify, stored_hash, password)
+
+    def _verify(self, stored_hash: str | None, password: str) -> bool:
         try:
             return self.hasher.verify(stored_hash or self._dummy, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):
@@ -117,82 +168,3 @@ class Tokens:
             return Principal(uuid.UUID(claims["sub"]), uuid.UUID(claims["jti"]), int(claims["exp"]))
         except (jwt.PyJWTError, ValueError, TypeError, KeyError):
             return None
-
-
-def auth_required(view: _F) -> _F:
-    """Require a valid Bearer token (a lean check: header parse + cached HMAC verify).
-
-    Documented in OpenAPI through ``security="BearerAuth"`` on the view's ``doc``.
-    """
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or len(token) > 2048:
-            abort(401)
-        tokens: Tokens = current_app.extensions["innovate.tokens"]
-        found = tokens.verify(token)
-        if found is None:
-            abort(401)
-        g.principal = found
-        return view(*args, **kwargs)
-
-    return cast(_F, wrapper)
-
-
-def principal() -> Principal:
-    value: Principal = g.principal
-    return value
-
-
-_REVOKED_SQL = "SELECT 1 FROM revoked_tokens WHERE jti = %s"
-_REVOKED_COLUMN = "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s), "
-
-
-def reject_revoked() -> NoReturn:
-    abort(401, "The access token has been revoked.")
-
-
-def authed_read(conn: psycopg.Connection[Any], query: str, params: Sequence[Any]) -> list[Any]:
-    """Rows of the SELECT ``query``, checked against revocation in the same statement.
-
-    ``query`` is a constant SQL string (never user text) starting with ``SELECT``; the
-    revocation flag is added as a leading column (an InitPlan, evaluated once). Only an
-    empty result needs a second, tiny query to tell "revoked" from "nothing there".
-    """
-    if not query.startswith("SELECT "):
-        raise ValueError("authed_read takes a SELECT statement")
-    jti = principal().jti
-    rows = conn.execute(_REVOKED_COLUMN + query[7:], (jti, *params)).fetchall()
-    if rows:
-        if rows[0][0]:
-            reject_revoked()
-        return [row[1:] for row in rows]
-    if conn.execute(_REVOKED_SQL, (jti,)).fetchone() is not None:
-        reject_revoked()
-    return []
-
-
-NOT_REVOKED = "NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s)"
-"""The guard every authenticated write carries in its own WHERE clause (the ``%s`` is the
-token's jti, passed by the caller at that position in the parameters)."""
-
-
-def authed_write(
-    conn: psycopg.Connection[Any], query: str, params: Sequence[Any]
-) -> tuple[Any, ...] | None:
-    """The first row RETURNING by the write ``query``, which must contain ``NOT_REVOKED``.
-
-    One autocommit statement: the revocation check and the write are atomic (a revoked
-    token writes nothing). ``None`` means no row matched; only then does a second, tiny
-    query tell "revoked" (401, raised here) from "nothing there" (the caller's 404).
-    """
-    if NOT_REVOKED not in query or "RETURNING " not in query:
-        raise ValueError("authed_write takes a write guarded by NOT_REVOKED, with RETURNING")
-    row: tuple[Any, ...] | None = conn.execute(query, params).fetchone()
-    if row is not None:
-        return row
-    if conn.execute(_REVOKED_SQL, (principal().jti,)).fetchone() is not None:
-        reject_revoked()
-    return None

@@ -9,25 +9,16 @@ import datetime as dt
 import uuid
 
 from apiflask import APIBlueprint, abort
-from flask import Response, current_app
+from flask import Response
 
-from innovate_api.db import Database
+from innovate_api import extensions
+from innovate_api.deps import auth_required, principal
 from innovate_api.jsonio import json_response, note_json
+from innovate_api.repositories import notes
+from innovate_api.repositories.revocations import TokenRevoked
 from innovate_api.schemas import NoteIn, NoteOut, NotePage, NotePatch, PageQuery
-from innovate_api.security import (
-    auth_required,
-    authed_read,
-    authed_write,
-    principal,
-    reject_revoked,
-)
 
 bp = APIBlueprint("notes", __name__, url_prefix="/api/v1/notes", tag="Notes")
-
-
-def _db() -> Database:
-    db: Database = current_app.extensions["innovate.db"]
-    return db
 
 
 def encode_cursor(created_at: dt.datetime, note_id: uuid.UUID) -> str:
@@ -54,17 +45,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
 @bp.doc(security="BearerAuth", summary="Create a note")
 def create_note(data: NoteIn) -> Response:
     who = principal()
-    with _db().connection() as conn:
-        row = authed_write(
-            conn,
-            "INSERT INTO notes (owner_id, title, body) SELECT %s, %s, %s "
-            "WHERE NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) "
-            "RETURNING id, title, body, created_at, updated_at",
-            (who.user_id, data.title, data.body, who.jti),
-        )
-    if row is None:  # only a revocation filters an insert (authed_write raised 401 then)
-        reject_revoked()
-    return json_response(note_json(row), 201)
+    with extensions.db().connection() as conn:
+        note = notes.create(conn, who.user_id, who.jti, data.title, data.body)
+    if note is None:  # only a revocation filters the insert, and that raised already
+        raise TokenRevoked
+    return json_response(note_json(note), 201)
 
 
 @bp.get("")
@@ -73,29 +58,15 @@ def create_note(data: NoteIn) -> Response:
 @bp.output(NotePage, description="A page of notes, newest first")
 @bp.doc(security="BearerAuth", summary="List my notes (cursor pagination)")
 def list_notes(page: PageQuery) -> Response:
-    owner = principal().user_id
-    if page.cursor:
-        created, last_id = decode_cursor(page.cursor)
-        query = (
-            "SELECT id, title, body, created_at, updated_at FROM notes "
-            "WHERE owner_id = %s AND deleted_at IS NULL "
-            "AND (created_at, id) < (%s, %s) ORDER BY created_at DESC, id DESC LIMIT %s"
-        )
-        params: tuple[object, ...] = (owner, created, last_id, page.limit + 1)
-    else:
-        query = (
-            "SELECT id, title, body, created_at, updated_at FROM notes "
-            "WHERE owner_id = %s AND deleted_at IS NULL "
-            "ORDER BY created_at DESC, id DESC LIMIT %s"
-        )
-        params = (owner, page.limit + 1)
-    with _db().connection() as conn:
-        rows = authed_read(conn, query, params)
+    who = principal()
+    after = decode_cursor(page.cursor) if page.cursor else None
+    with extensions.db().connection() as conn:
+        found = notes.page(conn, who.user_id, who.jti, page.limit + 1, after)
     next_cursor = None
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
-        next_cursor = encode_cursor(rows[-1][3], rows[-1][0])
-    return json_response({"items": [note_json(r) for r in rows], "next_cursor": next_cursor})
+    if len(found) > page.limit:
+        found = found[: page.limit]
+        next_cursor = encode_cursor(found[-1].created_at, found[-1].id)
+    return json_response({"items": [note_json(n) for n in found], "next_cursor": next_cursor})
 
 
 @bp.get("/<uuid:note_id>")
@@ -103,16 +74,12 @@ def list_notes(page: PageQuery) -> Response:
 @bp.output(NoteOut, description="The note")
 @bp.doc(security="BearerAuth", summary="Read one of my notes")
 def get_note(note_id: uuid.UUID) -> Response:
-    with _db().connection() as conn:
-        rows = authed_read(
-            conn,
-            "SELECT id, title, body, created_at, updated_at FROM notes "
-            "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL",
-            (note_id, principal().user_id),
-        )
-    if not rows:
+    who = principal()
+    with extensions.db().connection() as conn:
+        note = notes.get(conn, who.user_id, who.jti, note_id)
+    if note is None:
         abort(404, "Note not found.")
-    return json_response(note_json(rows[0]))
+    return json_response(note_json(note))
 
 
 @bp.patch("/<uuid:note_id>")
@@ -122,19 +89,11 @@ def get_note(note_id: uuid.UUID) -> Response:
 @bp.doc(security="BearerAuth", summary="Change the title and/or body of one of my notes")
 def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
     who = principal()
-    with _db().connection() as conn:
-        row = authed_write(
-            conn,
-            "UPDATE notes SET title = COALESCE(%s, title), body = COALESCE(%s, body), "
-            "updated_at = now() "
-            "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) "
-            "RETURNING id, title, body, created_at, updated_at",
-            (data.title, data.body, note_id, who.user_id, who.jti),
-        )
-    if row is None:
+    with extensions.db().connection() as conn:
+        note = notes.update(conn, who.user_id, who.jti, note_id, data.title, data.body)
+    if note is None:
         abort(404, "Note not found.")
-    return json_response(note_json(row))
+    return json_response(note_json(note))
 
 
 @bp.delete("/<uuid:note_id>")
@@ -143,15 +102,8 @@ def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
 @bp.doc(security="BearerAuth", summary="Delete one of my notes (soft delete)")
 def delete_note(note_id: uuid.UUID) -> Response:
     who = principal()
-    with _db().connection() as conn:
-        row = authed_write(
-            conn,
-            "UPDATE notes SET deleted_at = now() "
-            "WHERE id = %s AND owner_id = %s AND deleted_at IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = %s) "
-            "RETURNING id",
-            (note_id, who.user_id, who.jti),
-        )
-    if row is None:
+    with extensions.db().connection() as conn:
+        deleted = notes.soft_delete(conn, who.user_id, who.jti, note_id)
+    if not deleted:
         abort(404, "Note not found.")
     return Response(status=204)

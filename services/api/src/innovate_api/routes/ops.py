@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Response, current_app
+from flask import Response
 
-from innovate_api import __version__, metrics
-from innovate_api.db import Database
+from innovate_api import __version__, extensions, metrics
+from innovate_api.db import DatabaseUnavailable
 from innovate_api.errors import problem
 from innovate_api.jsonio import json_response
 from innovate_api.schemas import StatusOut, VersionOut
@@ -29,14 +29,17 @@ def healthz() -> Response:
 @bp.output(StatusOut, description="Database reachable and schema at the migration head")
 @bp.doc(summary="Readiness", responses={503: "Not ready"})
 def readyz() -> Response:
-    db: Database = current_app.extensions["innovate.db"]
+    db = extensions.db()
+    retry = {"Retry-After": str(db.breaker.retry_after)}
     try:
         current, head = db.migration_state()
+    except DatabaseUnavailable:
+        return problem(503, "The database is not reachable.", headers=retry)
     except Exception as exc:  # any failure to reach the database means "not ready"
         log.warning("readiness: database unreachable", extra={"error": type(exc).__name__})
-        return problem(503, "The database is not reachable.")
+        return problem(503, "The database is not reachable.", headers=retry)
     if current != head:
-        return problem(503, f"The database schema is at {current}, expected {head}.")
+        return problem(503, f"The database schema is at {current}, expected {head}.", headers=retry)
     return json_response({"status": "ready"})
 
 
@@ -46,8 +49,7 @@ _METRICS_DOC: Any = {200: {"description": "Prometheus text format", "content": {
 @bp.get("/metrics")
 @bp.doc(summary="Prometheus metrics", responses=_METRICS_DOC)
 def metrics_endpoint() -> Response:
-    db: Database = current_app.extensions["innovate.db"]
-    metrics.update_pool(db.pool_stats, force=True)
+    metrics.update_pool(extensions.db().pool_stats, force=True)
     body, content_type = metrics.render()
     return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
 
@@ -56,7 +58,7 @@ def metrics_endpoint() -> Response:
 @bp.output(VersionOut, description="Build and deployment identity")
 @bp.doc(summary="Version, git SHA and deployment colour (blue/green)")
 def version() -> Response:
-    settings = current_app.config["SETTINGS"]
+    settings = extensions.settings()
     return json_response(
         {"version": __version__, "git_sha": settings.git_sha, "color": settings.deployment_color}
     )
