@@ -234,6 +234,7 @@ class EnvironmentStage(Stage):
                     firewall_prefix_length=subnets.firewall,
                     nat_gateways=env.network.nat_gateways,
                     flow_log_group=self.logging.flow_logs,
+                    organization_id=platform.accounts.organization.organization_id,
                     log_archive=LogArchiveDestination(
                         bucket_name=naming.log_bucket_name(NETWORK_LOGS),
                         flow_logs_prefix=f"{archive.flow_logs_prefix}/{env.name}",
@@ -244,6 +245,7 @@ class EnvironmentStage(Stage):
                             allowed_domains=platform.allowed_domains(env),
                             alert_log_group=alert_group,
                             delete_protection=retain,
+                            endpoints=env.network.network_firewall.endpoints,
                         )
                         if firewall_on and alert_group is not None
                         else None

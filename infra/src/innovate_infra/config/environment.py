@@ -43,6 +43,10 @@ class SubnetPrefixLengths(Model):
 
 class NetworkFirewallConfig(Model):
     enabled: bool
+    # per_az: one firewall endpoint per availability zone (required in prod: an AZ
+    # failure then takes only its own egress). single: one endpoint serving every AZ,
+    # with the single NAT gateway (the cheap non-prod layout; see docs/infrastructure.md).
+    endpoints: Literal["per_az", "single"]
     # Added to the organization-wide egress allow-list for this environment only.
     extra_allowed_domains: list[AllowedDomain] = Field(default_factory=list)
 
@@ -127,6 +131,16 @@ class EnvironmentConfig(Model):
             raise ValueError(f"availability_zones {foreign} are not in region {self.region}")
         if self.name == "prod" and not self.retain_stateful_resources:
             raise ValueError("retain_stateful_resources must be true in prod")
+        firewall = self.network.network_firewall
+        if self.name == "prod" and not (firewall.enabled and firewall.endpoints == "per_az"):
+            raise ValueError(
+                "network.network_firewall: prod needs the firewall enabled with per_az endpoints"
+            )
+        if firewall.endpoints == "single" and self.network.nat_gateways != "single":
+            raise ValueError(
+                "network.network_firewall.endpoints single needs nat_gateways single "
+                "(return traffic must come back through the one NAT to the one endpoint)"
+            )
         _check_subnets_fit(self.network, len(azs))
         return self
 

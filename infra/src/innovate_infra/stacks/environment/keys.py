@@ -49,6 +49,11 @@ class KeysStack(PlatformStack):
         removal = RemovalPolicy.RETAIN if props.retain else RemovalPolicy.DESTROY
         region, account = self.region, self.account
         env = props.environment
+        # Account and region of the stage are concrete (never tokens) for environment stacks.
+        administrators = (
+            props.naming.cdk_exec_role_arn(account, region),
+            *props.naming.break_glass_principal_arns(),
+        )
 
         def via(*services: str) -> tuple[str, ...]:
             return tuple(f"{service}.{region}.amazonaws.com" for service in services)
@@ -60,6 +65,7 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "logs"),
                 description=f"{props.environment}: CloudWatch Logs log groups",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 service_principals=(
                     ServicePrincipalUsage(
                         service=f"logs.{region}.amazonaws.com",
@@ -76,6 +82,7 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "data"),
                 description=f"{props.environment}: application data in S3, RDS and EBS",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 via_services=via("s3", "rds", "ec2"),
                 allow_grants_via_services=True,
             ),
@@ -87,6 +94,7 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "secrets"),
                 description=f"{props.environment}: Secrets Manager secrets and SSM SecureStrings",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 via_services=via("secretsmanager", "ssm"),
                 allow_grants_via_services=True,
             ),
@@ -98,6 +106,7 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "cluster"),
                 description=f"{props.environment}: EKS envelope encryption of Kubernetes secrets",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 via_services=via("eks"),
                 allow_grants_via_services=True,
             ),
