@@ -32,6 +32,7 @@ from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
 from innovate_infra.stacks.environment.logging import LoggingStack, LoggingStackProps
+from innovate_infra.stacks.environment.monitoring import MonitoringStack, MonitoringStackProps
 from innovate_infra.stacks.environment.network import NetworkStack, NetworkStackProps
 
 ACCOUNTS_STAGE = "accounts"
@@ -175,7 +176,8 @@ class AccountsStage(Stage):
 class EnvironmentStage(Stage):
     """dev, staging or prod, in its workload account and region.
 
-    Stateful stacks (keys, log groups) are separate from the stateless network.
+    Stateful stacks (keys, log groups) are separate from the stateless network and
+    monitoring (alarm topic, alarms).
     """
 
     def __init__(
@@ -254,6 +256,19 @@ class EnvironmentStage(Stage):
             ),
         )
         self.network.node.add_dependency(self.logging)
+        self.monitoring = MonitoringStack(
+            self,
+            "Monitoring",
+            settings=self._settings(MonitoringStack),
+            props=MonitoringStackProps(
+                naming=naming,
+                environment=env.name,
+                alarms_key=self.keys.alarms_key,
+                alarm_email=env.alarm_email,
+                firewall_alert_log_group=alert_group,
+            ),
+        )
+        self.monitoring.add_stack_dependency(self.logging)
 
     def _settings(self, stack: type[PlatformStack]) -> StackSettings:
         env = self._env
@@ -267,4 +282,4 @@ class EnvironmentStage(Stage):
         )
 
     def stacks(self) -> list[PlatformStack]:
-        return [self.keys, self.logging, self.network]
+        return [self.keys, self.logging, self.network, self.monitoring]

@@ -79,6 +79,21 @@ class ServicePrincipalUsage:
 
 
 @dataclass(frozen=True)
+class ServicePublisher:
+    """A service principal that publishes to a resource encrypted with the key (e.g.
+    CloudWatch alarms to an encrypted SNS topic), bound to this account and to source
+    ARNs matching ``source_arn_pattern`` (confused-deputy conditions)."""
+
+    service: str
+    source_arn_pattern: str
+
+
+# What a publishing service needs on the topic's key (SNS developer guide, "Enable
+# compatibility between event sources from AWS services and encrypted topics").
+PUBLISHER_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
+
+
+@dataclass(frozen=True)
 class EncryptionKeyProps:
     purpose: str
     alias: str
@@ -92,6 +107,7 @@ class EncryptionKeyProps:
     via_services: Sequence[str] = field(default_factory=tuple)
     allow_grants_via_services: bool = False
     service_principals: Sequence[ServicePrincipalUsage] = field(default_factory=tuple)
+    service_publishers: Sequence[ServicePublisher] = field(default_factory=tuple)
     pending_window_days: int = 30
 
 
@@ -106,7 +122,9 @@ class EncryptionKey(Construct):
       itself decrypt;
     * read-only key metadata for the account's principals;
     * usage by principals of this account only through the listed AWS services;
-    * usage by the listed service principals, bound to their encryption context.
+    * usage by the listed service principals, bound to their encryption context;
+    * publishing by the listed service principals, bound to this account and their
+      source ARNs.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: EncryptionKeyProps) -> None:
@@ -172,6 +190,19 @@ class EncryptionKey(Construct):
                                 usage.encryption_context_arn_pattern
                             )
                         }
+                    },
+                )
+            )
+        for publisher in props.service_publishers:
+            policy.add_statements(
+                iam.PolicyStatement(
+                    sid=f"PublishBy{publisher.service.split('.')[0].capitalize()}Service",
+                    principals=[iam.ServicePrincipal(publisher.service)],
+                    actions=list(PUBLISHER_ACTIONS),
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                        "ArnLike": {"aws:SourceArn": publisher.source_arn_pattern},
                     },
                 )
             )

@@ -12,6 +12,7 @@ from innovate_infra.constructs.kms.encryption_key import (
     EncryptionKey,
     EncryptionKeyProps,
     ServicePrincipalUsage,
+    ServicePublisher,
 )
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
@@ -32,6 +33,8 @@ class KeysStack(PlatformStack):
     * ``data``: S3, RDS and EBS (via the service, with grants for AWS resources).
     * ``secrets``: Secrets Manager and SSM Parameter Store SecureStrings.
     * ``cluster``: EKS envelope encryption of Kubernetes secrets.
+    * ``alarms``: the environment's alarm topic (SNS); CloudWatch alarms of this
+      environment may publish to it.
     """
 
     PURPOSE = "keys"
@@ -109,6 +112,23 @@ class KeysStack(PlatformStack):
                 administrator_arns=administrators,
                 via_services=via("eks"),
                 allow_grants_via_services=True,
+            ),
+        )
+
+        self.alarms_key = self._key(
+            "AlarmsKey",
+            EncryptionKeyProps(
+                purpose="alarms",
+                alias=props.naming.key_alias(env, "alarms"),
+                description=f"{props.environment}: the alarm notification topic (SNS)",
+                removal_policy=removal,
+                administrator_arns=administrators,
+                service_publishers=(
+                    ServicePublisher(
+                        service="cloudwatch.amazonaws.com",
+                        source_arn_pattern=props.naming.alarm_arn_pattern(env, account, region),
+                    ),
+                ),
             ),
         )
 
