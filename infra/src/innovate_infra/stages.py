@@ -21,7 +21,11 @@ from innovate_infra.config import PlatformConfig
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
-from innovate_infra.constructs.network.vpc import FirewallSettings, NetworkProps
+from innovate_infra.constructs.network.vpc import (
+    DnsFirewallSettings,
+    FirewallSettings,
+    NetworkProps,
+)
 from innovate_infra.naming import NETWORK_LOGS, Naming
 from innovate_infra.stacks.accounts.audit import AuditDataStack, SecurityServicesStack
 from innovate_infra.stacks.accounts.detection import DetectionStack, SecurityOrganizationStack
@@ -36,6 +40,8 @@ from innovate_infra.stacks.environment.monitoring import MonitoringStack, Monito
 from innovate_infra.stacks.environment.network import NetworkStack, NetworkStackProps
 
 ACCOUNTS_STAGE = "accounts"
+# Key prefix of the environments' Route 53 Resolver query logs in the network-log bucket.
+DNS_QUERY_LOGS_PREFIX = "dns-query-logs"
 
 
 class _AccountStackClass(Protocol):
@@ -241,6 +247,13 @@ class EnvironmentStage(Stage):
                         bucket_name=naming.log_bucket_name(NETWORK_LOGS),
                         flow_logs_prefix=f"{archive.flow_logs_prefix}/{env.name}",
                         network_firewall_prefix=f"{archive.network_firewall_prefix}/{env.name}",
+                        dns_query_logs_prefix=f"{DNS_QUERY_LOGS_PREFIX}/{env.name}",
+                    ),
+                    dns_firewall=DnsFirewallSettings(
+                        allowed_domains=platform.allowed_domains(env),
+                        own_domain=env.domain_name,
+                        managed_domain_list_ids=env.network.dns_firewall.managed_domain_list_ids,
+                        threat_confidence=env.network.dns_firewall.threat_confidence,
                     ),
                     firewall=(
                         FirewallSettings(

@@ -51,11 +51,28 @@ class NetworkFirewallConfig(Model):
     extra_allowed_domains: list[AllowedDomain] = Field(default_factory=list)
 
 
+class DnsFirewallConfig(Model):
+    """Route 53 Resolver DNS Firewall (on every VPC; there is no switch)."""
+
+    # Ids of the AWS-managed threat domain lists (AWSManagedDomainsMalwareDomainList,
+    # ...BotnetCommandandControl, ...AggregateThreatList) in the environment's region:
+    # per-region ids that CloudFormation cannot look up. Find them with
+    # `aws route53resolver list-firewall-domain-lists --region <r> --query
+    # "FirewallDomainLists[?ManagedOwnerName=='Route 53 Resolver DNS Firewall']"`.
+    managed_domain_list_ids: list[
+        Annotated[str, StringConstraints(pattern=r"^rslvr-fdl-[0-9a-f]{8,32}$")]
+    ] = Field(default_factory=list)
+    # DNS Firewall Advanced (DNS tunnelling and DGA detection): HIGH blocks only what
+    # AWS is most confident about (fewest false positives).
+    threat_confidence: Literal["LOW", "MEDIUM", "HIGH"] = "HIGH"
+
+
 class NetworkConfig(Model):
     vpc_cidr: ipaddress.IPv4Network
     subnet_prefix_lengths: SubnetPrefixLengths
     nat_gateways: Literal["single", "per_az"]
     network_firewall: NetworkFirewallConfig
+    dns_firewall: DnsFirewallConfig = Field(default_factory=DnsFirewallConfig)
 
     @field_validator("vpc_cidr", mode="before")
     @classmethod

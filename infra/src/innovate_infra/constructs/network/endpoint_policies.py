@@ -71,7 +71,7 @@ def _organization_statements(organization_id: str) -> list[iam.PolicyStatement]:
     return [
         iam.PolicyStatement(
             sid="OrganizationPrincipalsToOrganizationResources",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=["*"],
             resources=["*"],
             conditions={
@@ -83,7 +83,7 @@ def _organization_statements(organization_id: str) -> list[iam.PolicyStatement]:
         ),
         iam.PolicyStatement(
             sid="AwsServicePrincipals",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=["*"],
             resources=["*"],
             conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}},
@@ -101,13 +101,13 @@ def s3_statements(organization_id: str, region: str) -> list[iam.PolicyStatement
         *_organization_statements(organization_id),
         iam.PolicyStatement(
             sid="ReadAwsOwnedBuckets",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=["s3:GetObject"],
             resources=aws_owned_read_buckets(region),
         ),
         iam.PolicyStatement(
             sid="AnswerCloudFormation",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=["s3:PutObject"],
             resources=cloudformation_response_buckets(region),
         ),
@@ -141,7 +141,7 @@ def ecr_statements(organization_id: str) -> list[iam.PolicyStatement]:
         *_organization_statements(organization_id),
         iam.PolicyStatement(
             sid="OrganizationPrincipalsPullAwsOwnedImages",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=list(ECR_PULL_ACTIONS),
             resources=["*"],
             conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
 from innovate_infra.constructs.network import endpoint_policies
+from innovate_infra.constructs.network.dns_firewall import DnsFirewall, DnsFirewallProps
 from innovate_infra.constructs.network.firewall import (
     EgressFirewall,
     EgressFirewallProps,
@@ -54,6 +55,14 @@ class FirewallSettings:
 
 
 @dataclass(frozen=True)
+class DnsFirewallSettings:
+    allowed_domains: Sequence[str]
+    own_domain: str
+    managed_domain_list_ids: Sequence[str]
+    threat_confidence: str
+
+
+@dataclass(frozen=True)
 class NetworkProps:
     name_prefix: str
     cidr: str
@@ -67,6 +76,7 @@ class NetworkProps:
     log_archive: LogArchiveDestination
     # The organization of the data perimeter that the VPC endpoint policies enforce.
     organization_id: str
+    dns_firewall: DnsFirewallSettings
     # None: no Network Firewall (private egress goes straight to the NAT gateway).
     firewall: FirewallSettings | None
 
@@ -129,6 +139,23 @@ class Network(Construct):
         self._flow_logs(props)
         self.firewall = self._firewall(props) if props.firewall is not None else None
         self.endpoint_security_group = self._endpoints(props.cidr, props.organization_id)
+        dns = props.dns_firewall
+        self.dns_firewall = DnsFirewall(
+            self,
+            "DnsFirewall",
+            props=DnsFirewallProps(
+                name_prefix=props.name_prefix,
+                vpc=self.vpc,
+                region=Stack.of(self).region,
+                allowed_domains=dns.allowed_domains,
+                own_domain=dns.own_domain,
+                managed_domain_list_ids=dns.managed_domain_list_ids,
+                threat_confidence=dns.threat_confidence,
+                query_log_destination_arn=(
+                    f"{props.log_archive.bucket_arn}/{props.log_archive.dns_query_logs_prefix}"
+                ),
+            ),
+        )
 
     # ------------------------------------------------------------------ flow logs
     def _flow_logs(self, props: NetworkProps) -> None:
