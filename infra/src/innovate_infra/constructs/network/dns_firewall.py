@@ -8,9 +8,9 @@ Network Firewall; this is what filters names. Rules, lowest priority first:
    even an allow-listed domain cannot carry a tunnel;
 2. BLOCK the AWS-managed threat domain lists configured for the region (their ids are
    per region and CloudFormation has no lookup, see ``managed_domain_list_ids``);
-3. ALLOW (trusting the CNAME chain of) the workloads' names: the egress allow-list, the AWS service and VPC-endpoint
-   names (``*.amazonaws.com``), EC2 internal names (``*.<region>.compute.internal``)
-   and the environment's own domain;
+3. ALLOW (trusting the CNAME chain of) the workloads' names: the egress allow-list,
+   the AWS service and VPC-endpoint names (``*.amazonaws.com``), EC2 internal names
+   (``*.<region>.compute.internal``) and the environment's own domain;
 4. BLOCK everything else (``*``) with NXDOMAIN.
 
 Failure mode: closed (AWS's default, ``FirewallFailOpen`` DISABLED): if DNS Firewall

@@ -69,6 +69,7 @@ EndpointLayout = Literal["per_az", "single"]
 def managed_rule_group_arn(region: str, name: str) -> str:
     return f"arn:aws:network-firewall:{region}:aws-managed:stateful-rulegroup/{name}"
 
+
 # Resolver bypass: resolution must go through the VPC's Route 53 Resolver; DNS to any
 # other resolver and DNS over TLS are dropped and alerted. This does not filter the
 # names resolved through the VPC resolver (its traffic never reaches this firewall):

@@ -27,7 +27,9 @@ from innovate_infra.stacks.base import PlatformStack, StackSettings
 
 # Network Firewall alert log records (JSON): event.event_type "alert", and
 # event.alert.action "blocked" for drops (threat signatures, default drop).
-FIREWALL_BLOCKED_PATTERN = '{ ($.event.event_type = "alert") && ($.event.alert.action = "blocked") }'
+FIREWALL_BLOCKED_PATTERN = (
+    '{ ($.event.event_type = "alert") && ($.event.alert.action = "blocked") }'
+)
 METRIC_NAMESPACE_SUFFIX = "NetworkFirewall"
 
 
