@@ -77,7 +77,8 @@ class NetworkProps:
     # The organization of the data perimeter that the VPC endpoint policies enforce.
     organization_id: str
     dns_firewall: DnsFirewallSettings
-    # None: no Network Firewall (private egress goes straight to the NAT gateway).
+    # None: no Network Firewall (private egress goes straight to the NAT gateway; no
+    # environment of the committed config does this, and prod may not).
     firewall: FirewallSettings | None
 
 
