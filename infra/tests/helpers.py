@@ -164,3 +164,44 @@ def issues_of(config_dir: Path, **kwargs: Any) -> list[tuple[str, str, str]]:
 def new_stack(tmp_path: Path) -> Stack:
     """An empty stack in its own app, to test one construct in isolation."""
     return Stack(create_app(outdir=tmp_path), "Test", env=ENV)
+
+
+# Resource types that may reference a public subnet: the NAT gateway itself and the
+# subnet's route-table association (the firewall's return routing, issue #8 item 15).
+PUBLIC_SUBNET_TENANTS = frozenset({"AWS::EC2::NatGateway", "AWS::EC2::SubnetRouteTableAssociation"})
+
+
+def _references(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        target = ref(value)
+        if target is not None:
+            found.add(target)
+        for inner in value.values():
+            found |= _references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _references(inner)
+    return found
+
+
+def public_subnet_intruders(template: dict[str, Any]) -> list[str]:
+    """Everything in a template that lands in (references) a public subnet other than
+    NAT gateways, plus any output handing a public subnet to another stack."""
+    public = {
+        lid
+        for lid, subnet in resources_of(template, "AWS::EC2::Subnet").items()
+        if tag_value(subnet, "aws-cdk:subnet-type") == "Public"
+    }
+    intruders = [
+        f"{lid} ({resource['Type']})"
+        for lid, resource in template.get("Resources", {}).items()
+        if resource["Type"] not in PUBLIC_SUBNET_TENANTS
+        and _references(resource.get("Properties", {})) & public
+    ]
+    intruders += [
+        f"output {name}"
+        for name, output in template.get("Outputs", {}).items()
+        if _references(output) & public
+    ]
+    return intruders

@@ -48,6 +48,13 @@ class Naming:
     def log_group_name(self, environment: str, name: str) -> str:
         return f"/{self.project}/{environment}/{name}"
 
+    def alarm_name(self, environment: str, name: str) -> str:
+        return f"{self.prefix(environment)}-{name}"
+
+    def alarm_arn_pattern(self, environment: str, account: str, region: str) -> str:
+        """Every alarm of one environment (the alarm topic and its key admit only these)."""
+        return f"arn:aws:cloudwatch:{region}:{account}:alarm:{self.prefix(environment)}-*"
+
     # -- the log archive (security/logs account) ---------------------------------------
 
     def log_bucket_name(self, purpose: LogPurpose) -> str:

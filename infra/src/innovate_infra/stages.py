@@ -21,7 +21,11 @@ from innovate_infra.config import PlatformConfig
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
-from innovate_infra.constructs.network.vpc import FirewallSettings, NetworkProps
+from innovate_infra.constructs.network.vpc import (
+    DnsFirewallSettings,
+    FirewallSettings,
+    NetworkProps,
+)
 from innovate_infra.naming import NETWORK_LOGS, Naming
 from innovate_infra.stacks.accounts.audit import AuditDataStack, SecurityServicesStack
 from innovate_infra.stacks.accounts.detection import DetectionStack, SecurityOrganizationStack
@@ -32,9 +36,12 @@ from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
 from innovate_infra.stacks.environment.logging import LoggingStack, LoggingStackProps
+from innovate_infra.stacks.environment.monitoring import MonitoringStack, MonitoringStackProps
 from innovate_infra.stacks.environment.network import NetworkStack, NetworkStackProps
 
 ACCOUNTS_STAGE = "accounts"
+# Key prefix of the environments' Route 53 Resolver query logs in the network-log bucket.
+DNS_QUERY_LOGS_PREFIX = "dns-query-logs"
 
 
 class _AccountStackClass(Protocol):
@@ -175,7 +182,8 @@ class AccountsStage(Stage):
 class EnvironmentStage(Stage):
     """dev, staging or prod, in its workload account and region.
 
-    Stateful stacks (keys, log groups) are separate from the stateless network.
+    Stateful stacks (keys, log groups) are separate from the stateless network and
+    monitoring (alarm topic, alarms).
     """
 
     def __init__(
@@ -234,16 +242,25 @@ class EnvironmentStage(Stage):
                     firewall_prefix_length=subnets.firewall,
                     nat_gateways=env.network.nat_gateways,
                     flow_log_group=self.logging.flow_logs,
+                    organization_id=platform.accounts.organization.organization_id,
                     log_archive=LogArchiveDestination(
                         bucket_name=naming.log_bucket_name(NETWORK_LOGS),
                         flow_logs_prefix=f"{archive.flow_logs_prefix}/{env.name}",
                         network_firewall_prefix=f"{archive.network_firewall_prefix}/{env.name}",
+                        dns_query_logs_prefix=f"{DNS_QUERY_LOGS_PREFIX}/{env.name}",
+                    ),
+                    dns_firewall=DnsFirewallSettings(
+                        allowed_domains=platform.allowed_domains(env),
+                        own_domain=env.domain_name,
+                        managed_domain_list_ids=env.network.dns_firewall.managed_domain_list_ids,
+                        threat_confidence=env.network.dns_firewall.threat_confidence,
                     ),
                     firewall=(
                         FirewallSettings(
                             allowed_domains=platform.allowed_domains(env),
                             alert_log_group=alert_group,
                             delete_protection=retain,
+                            endpoints=env.network.network_firewall.endpoints,
                         )
                         if firewall_on and alert_group is not None
                         else None
@@ -252,6 +269,19 @@ class EnvironmentStage(Stage):
             ),
         )
         self.network.node.add_dependency(self.logging)
+        self.monitoring = MonitoringStack(
+            self,
+            "Monitoring",
+            settings=self._settings(MonitoringStack),
+            props=MonitoringStackProps(
+                naming=naming,
+                environment=env.name,
+                alarms_key=self.keys.alarms_key,
+                alarm_email=env.alarm_email,
+                firewall_alert_log_group=alert_group,
+            ),
+        )
+        self.monitoring.add_stack_dependency(self.logging)
 
     def _settings(self, stack: type[PlatformStack]) -> StackSettings:
         env = self._env
@@ -265,4 +295,4 @@ class EnvironmentStage(Stage):
         )
 
     def stacks(self) -> list[PlatformStack]:
-        return [self.keys, self.logging, self.network]
+        return [self.keys, self.logging, self.network, self.monitoring]

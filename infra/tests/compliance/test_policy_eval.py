@@ -128,6 +128,19 @@ class TestPrincipals:
             policy, developer, identity_policies=[ANY_IDENTITY], resource_policy_required=True
         ).allowed
 
+    def test_federated_wildcard_matches_any_federated_principal_only(self) -> None:
+        policy = doc(
+            allow(
+                Principal={"Federated": "*"},
+                Action="sts:AssumeRoleWithWebIdentity",
+                Resource="*",
+            )
+        )
+        oidc = Principal(federated=f"arn:aws:iam::{DEV}:oidc-provider/oidc.eks.example")
+        assert decide(policy, Request(oidc, "sts:AssumeRoleWithWebIdentity")).allowed
+        assert not decide(policy, Request(DEVELOPER, "sts:AssumeRoleWithWebIdentity")).allowed
+        assert not decide(policy, Request(CLOUDTRAIL, "sts:AssumeRoleWithWebIdentity")).allowed
+
     def test_role_arn_matches_its_sessions(self) -> None:
         role_arn = f"arn:aws:iam::{DEV}:role/deployer"
         session = Principal(arn=f"arn:aws:sts::{DEV}:assumed-role/deployer/pipeline")
@@ -364,7 +377,13 @@ class TestResolve:
         region="eu-west-1",
         references={"Trail": "org-trail", "Key.Arn": KEY_ARN},
         stack_outputs={("innovate-dev-keys", "KeyArn"): KEY_ARN},
+        exports={"innovate-dev-keys:KeyArn": KEY_ARN},
     )
+
+    def test_import_value(self) -> None:
+        assert resolve({"Fn::ImportValue": "innovate-dev-keys:KeyArn"}, self.CTX) == KEY_ARN
+        with pytest.raises(UnsupportedPolicy, match="export"):
+            resolve({"Fn::ImportValue": "innovate-dev-keys:Other"}, self.CTX)
 
     def test_join_sub_pseudo_parameters_and_references(self) -> None:
         value = {

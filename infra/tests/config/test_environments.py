@@ -147,7 +147,7 @@ def test_subnets_must_fit_the_vpc(config_dir: Path) -> None:
         config_dir / "environments/dev.yaml", lambda d: d["network"].update(vpc_cidr="10.10.0.0/19")
     )
     [(_, _, reason)] = issues_of(config_dir)
-    assert "need 9216 addresses, more than the 8192 of 10.10.0.0/19" in reason
+    assert "need 9248 addresses, more than the 8192 of 10.10.0.0/19" in reason
 
 
 def test_subnet_larger_than_vpc_is_rejected(config_dir: Path) -> None:
@@ -187,3 +187,55 @@ def test_error_message_names_file_field_and_reason(config_dir: Path) -> None:
     message = str(caught.value)
     assert "environments/dev.yaml: network.vpc_cidr:" in message
     assert "not a valid IPv4 CIDR" in message
+
+
+def test_prod_keeps_one_firewall_endpoint_per_az(config_dir: Path) -> None:
+    """Item 10: non-prod is made cheap by configuration, never by dropping a prod control."""
+    edit(
+        config_dir / "environments/prod.yaml",
+        lambda d: d["network"]["network_firewall"].update(endpoints="single"),
+    )
+    [(file, _, reason)] = issues_of(config_dir)
+    assert file == "prod.yaml"
+    assert "per_az" in reason
+
+
+def test_prod_cannot_switch_the_firewall_off(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/prod.yaml",
+        lambda d: d["network"]["network_firewall"].update(enabled=False),
+    )
+    [(file, _, reason)] = issues_of(config_dir)
+    assert file == "prod.yaml"
+    assert "firewall" in reason
+
+
+def test_single_firewall_endpoint_needs_the_single_nat(config_dir: Path) -> None:
+    """Return traffic must come back through the one NAT to the one endpoint."""
+    edit(
+        config_dir / "environments/staging.yaml",
+        lambda d: d["network"].update(nat_gateways="per_az"),
+    )
+    [(file, _, reason)] = issues_of(config_dir)
+    assert file == "staging.yaml"
+    assert "nat_gateways single" in reason
+
+
+def test_firewall_endpoint_layout_must_be_chosen(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml",
+        lambda d: d["network"]["network_firewall"].pop("endpoints"),
+    )
+    [(file, field, _)] = issues_of(config_dir)
+    assert file == "dev.yaml"
+    assert "endpoints" in field
+
+
+def test_managed_dns_domain_list_ids_are_validated(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml",
+        lambda d: d["network"].update(dns_firewall={"managed_domain_list_ids": ["malware"]}),
+    )
+    [(file, field, _)] = issues_of(config_dir)
+    assert file == "dev.yaml"
+    assert "managed_domain_list_ids" in field

@@ -10,6 +10,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_networkfirewall as nfw
+from aws_cdk import aws_route53resolver as resolver
 from innovate_infra.config import PlatformConfig
 from innovate_infra.naming import Naming
 
@@ -135,8 +136,16 @@ def test_archive_bucket_policy_admits_every_environments_network_logs(
                         (stage.account, f"{prefix}/AWSLogs/{stage.account}/network-firewall/"
                          f"flow/{stage.region}/fw/2026/11/29/18/flow.log.gz")
                     )  # fmt: skip
+            if isinstance(node, resolver.CfnResolverQueryLoggingConfig):
+                destination = str(stack.resolve(node.destination_arn))  # type: ignore[union-attr]
+                prefix = destination.removeprefix(bucket_arn + "/")
+                assert prefix == f"dns-query-logs/{stage.stage_name}"
+                deliveries.append(
+                    (stage.account, f"{prefix}/AWSLogs/{stage.account}/vpcdnsquerylogs/"
+                     "vpc-0123456789abcdef0/2026/11/29/query.log.gz")
+                )  # fmt: skip
     kinds = {key.split("/")[0] for _, key in deliveries}
-    assert kinds == {"vpc-flow-logs", "network-firewall"}  # firewall on in staging and prod
+    assert kinds == {"vpc-flow-logs", "network-firewall", "dns-query-logs"}
 
     for account, key in deliveries:
         context = {"aws:SourceOrgID": org_id, "aws:SourceAccount": account}

@@ -38,7 +38,7 @@ def test_one_stage_per_environment_in_its_account_and_region(
 def test_stack_names_and_ids_are_stable(synth: Synth) -> None:
     for stage in synth.built.environments:
         stacks = {child.node.id: child for child in stage.node.children if isinstance(child, Stack)}
-        assert sorted(stacks) == ["Keys", "Logging", "Network"]
+        assert sorted(stacks) == ["Keys", "Logging", "Monitoring", "Network"]
         for construct_id, stack in stacks.items():
             assert stack.stack_name == f"innovate-{stage.stage_name}-{construct_id.lower()}"
 
@@ -82,7 +82,7 @@ def test_stateful_resources_live_outside_the_network_stack(
         if name not in environment_stacks:
             continue  # the account stacks: tests/stacks/accounts/test_stage.py
         types = {r["Type"] for r in template["Resources"].values()}
-        if name.endswith("-network"):
+        if name.endswith(("-network", "-monitoring")):
             assert not types & STATEFUL_TYPES, name
         else:
             assert types <= STATEFUL_TYPES | {"AWS::KMS::Alias"}, name

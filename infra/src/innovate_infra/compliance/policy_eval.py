@@ -193,7 +193,7 @@ def _principal_match(block: Any, principal: Principal) -> PrincipalMatch:
                 if principal.service is not None and value == principal.service:
                     return PrincipalMatch.DIRECT
             elif kind == "Federated":
-                if principal.federated is not None and value == principal.federated:
+                if principal.federated is not None and value in ("*", principal.federated):
                     return PrincipalMatch.DIRECT
             elif kind == "AWS":
                 if principal.is_service:
@@ -472,7 +472,9 @@ def authorize(
 
     resource_grant = results[0].allowed if results else PrincipalMatch.NONE
     identity_allows = any(r.allowed is not PrincipalMatch.NONE for r in identity)
-    if principal.is_service:
+    # Service principals and federated (SAML/OIDC) identities have no identity policy:
+    # the resource policy (for federation, the role trust) decides alone.
+    if principal.is_service or principal.federated is not None:
         return Decision.ALLOW if resource_grant is PrincipalMatch.DIRECT else Decision.IMPLICIT_DENY
     # Without a resource account the resource is taken to be the principal's own.
     same_account = resource_account is None or principal.account == resource_account
@@ -497,7 +499,8 @@ class TemplateContext:
     ``references`` maps a logical id (``"Key"``) or attribute (``"Key.Arn"``) to its
     value; any other ``Ref``/``GetAtt`` raises, so a test never evaluates a policy
     against a placeholder it did not choose. ``stack_outputs`` resolves CDK's weak
-    cross-stack references (``Fn::GetStackOutput``) by ``(stack name, output name)``.
+    cross-stack references (``Fn::GetStackOutput``) by ``(stack name, output name)``,
+    ``exports`` its strong ones (``Fn::ImportValue``) by export name.
     """
 
     account: str
@@ -505,6 +508,8 @@ class TemplateContext:
     partition: str = "aws"
     references: Mapping[str, str] = field(default_factory=dict)
     stack_outputs: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Strong cross-stack references (``Fn::ImportValue``) by export name.
+    exports: Mapping[str, str] = field(default_factory=dict)
 
     def pseudo(self, name: str) -> str | None:
         return {
@@ -563,6 +568,11 @@ def resolve(value: Any, ctx: TemplateContext) -> Any:
             if key not in ctx.stack_outputs:
                 raise UnsupportedPolicy(f"no value given for stack output {key}")
             return ctx.stack_outputs[key]
+        if name == "Fn::ImportValue":
+            export = str(resolve(arg, ctx))
+            if export not in ctx.exports:
+                raise UnsupportedPolicy(f"no value given for export {export!r}")
+            return ctx.exports[export]
         if name.startswith("Fn::") or name == "Condition":
             raise UnsupportedPolicy(f"intrinsic {name} is not supported")
     return {k: resolve(v, ctx) for k, v in value.items()}

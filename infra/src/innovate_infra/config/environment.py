@@ -43,8 +43,28 @@ class SubnetPrefixLengths(Model):
 
 class NetworkFirewallConfig(Model):
     enabled: bool
+    # per_az: one firewall endpoint per availability zone (required in prod: an AZ
+    # failure then takes only its own egress). single: one endpoint serving every AZ,
+    # with the single NAT gateway (the cheap non-prod layout; see docs/infrastructure.md).
+    endpoints: Literal["per_az", "single"]
     # Added to the organization-wide egress allow-list for this environment only.
     extra_allowed_domains: list[AllowedDomain] = Field(default_factory=list)
+
+
+class DnsFirewallConfig(Model):
+    """Route 53 Resolver DNS Firewall (on every VPC; there is no switch)."""
+
+    # Ids of the AWS-managed threat domain lists (AWSManagedDomainsMalwareDomainList,
+    # ...BotnetCommandandControl, ...AggregateThreatList) in the environment's region:
+    # per-region ids that CloudFormation cannot look up. Find them with
+    # `aws route53resolver list-firewall-domain-lists --region <r> --query
+    # "FirewallDomainLists[?ManagedOwnerName=='Route 53 Resolver DNS Firewall']"`.
+    managed_domain_list_ids: list[
+        Annotated[str, StringConstraints(pattern=r"^rslvr-fdl-[0-9a-f]{8,32}$")]
+    ] = Field(default_factory=list)
+    # DNS Firewall Advanced (DNS tunnelling and DGA detection): HIGH blocks only what
+    # AWS is most confident about (fewest false positives).
+    threat_confidence: Literal["LOW", "MEDIUM", "HIGH"] = "HIGH"
 
 
 class NetworkConfig(Model):
@@ -52,6 +72,7 @@ class NetworkConfig(Model):
     subnet_prefix_lengths: SubnetPrefixLengths
     nat_gateways: Literal["single", "per_az"]
     network_firewall: NetworkFirewallConfig
+    dns_firewall: DnsFirewallConfig = Field(default_factory=DnsFirewallConfig)
 
     @field_validator("vpc_cidr", mode="before")
     @classmethod
@@ -127,6 +148,16 @@ class EnvironmentConfig(Model):
             raise ValueError(f"availability_zones {foreign} are not in region {self.region}")
         if self.name == "prod" and not self.retain_stateful_resources:
             raise ValueError("retain_stateful_resources must be true in prod")
+        firewall = self.network.network_firewall
+        if self.name == "prod" and not (firewall.enabled and firewall.endpoints == "per_az"):
+            raise ValueError(
+                "network.network_firewall: prod needs the firewall enabled with per_az endpoints"
+            )
+        if firewall.endpoints == "single" and self.network.nat_gateways != "single":
+            raise ValueError(
+                "network.network_firewall.endpoints single needs nat_gateways single "
+                "(return traffic must come back through the one NAT to the one endpoint)"
+            )
         _check_subnets_fit(self.network, len(azs))
         return self
 

@@ -22,6 +22,47 @@ USAGE_ACTIONS = (
 )
 # Services that persist data keys (EBS, RDS, Secrets Manager) also create grants.
 GRANT_ACTIONS = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+# Key administration, written out action by action (AWS's console statement uses
+# ``kms:Create*`` and ``kms:Put*``, i.e. CreateGrant and PutKeyPolicy: whoever holds them
+# can grant themselves usage). Only the deployment role and break-glass get these; they
+# are everything CloudFormation calls to create, update, tag, rotate and delete a key.
+ADMIN_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+# Read-only metadata any principal of the account may see (auditors, the console):
+# no usage, no grants, no policy changes.
+READ_ACTIONS = (
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+)
 
 
 @dataclass(frozen=True)
@@ -38,16 +79,35 @@ class ServicePrincipalUsage:
 
 
 @dataclass(frozen=True)
+class ServicePublisher:
+    """A service principal that publishes to a resource encrypted with the key (e.g.
+    CloudWatch alarms to an encrypted SNS topic), bound to this account and to source
+    ARNs matching ``source_arn_pattern`` (confused-deputy conditions)."""
+
+    service: str
+    source_arn_pattern: str
+
+
+# What a publishing service needs on the topic's key (SNS developer guide, "Enable
+# compatibility between event sources from AWS services and encrypted topics").
+PUBLISHER_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
+
+
+@dataclass(frozen=True)
 class EncryptionKeyProps:
     purpose: str
     alias: str
     description: str
     removal_policy: RemovalPolicy
+    # IAM principal ARN patterns (ArnLike on aws:PrincipalArn) that administer the key:
+    # the CloudFormation execution role and break-glass. Never people's everyday roles.
+    administrator_arns: Sequence[str]
     # Principals of this account may use the key only through these services
     # (kms:ViaService), e.g. "rds.eu-west-1.amazonaws.com".
     via_services: Sequence[str] = field(default_factory=tuple)
     allow_grants_via_services: bool = False
     service_principals: Sequence[ServicePrincipalUsage] = field(default_factory=tuple)
+    service_publishers: Sequence[ServicePublisher] = field(default_factory=tuple)
     pending_window_days: int = 30
 
 
@@ -56,16 +116,39 @@ class EncryptionKey(Construct):
 
     The key policy has three kinds of statements and nothing else:
 
-    * key administration (not usage) for the account root, so IAM can delegate
-      administration and the key can never become unmanageable;
+    * key administration (not usage, no ``CreateGrant``) for the listed administrator
+      roles only (the deployment role and break-glass, matched by ``aws:PrincipalArn``),
+      so PowerUserAccess (``kms:*``) in the account cannot change the policy or grant
+      itself decrypt;
+    * read-only key metadata for the account's principals;
     * usage by principals of this account only through the listed AWS services;
-    * usage by the listed service principals, bound to their encryption context.
+    * usage by the listed service principals, bound to their encryption context;
+    * publishing by the listed service principals, bound to this account and their
+      source ARNs.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: EncryptionKeyProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        policy = iam.PolicyDocument()
+        if not props.administrator_arns:
+            raise ValueError(f"{props.alias}: a key needs at least one administrator")
+        policy = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="KeyAdministrationByDeploymentAndBreakGlass",
+                    principals=[iam.AccountRootPrincipal()],
+                    actions=list(ADMIN_ACTIONS),
+                    resources=["*"],
+                    conditions={"ArnLike": {"aws:PrincipalArn": list(props.administrator_arns)}},
+                ),
+                iam.PolicyStatement(
+                    sid="ReadKeyMetadataInThisAccount",
+                    principals=[iam.AccountRootPrincipal()],
+                    actions=list(READ_ACTIONS),
+                    resources=["*"],
+                ),
+            ]
+        )
         if props.via_services:
             # Usage and grants share one bound: callers in this account, through the named services.
             through_services = {
@@ -110,6 +193,19 @@ class EncryptionKey(Construct):
                     },
                 )
             )
+        for publisher in props.service_publishers:
+            policy.add_statements(
+                iam.PolicyStatement(
+                    sid=f"PublishBy{publisher.service.split('.')[0].capitalize()}Service",
+                    principals=[iam.ServicePrincipal(publisher.service)],
+                    actions=list(PUBLISHER_ACTIONS),
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": stack.account},
+                        "ArnLike": {"aws:SourceArn": publisher.source_arn_pattern},
+                    },
+                )
+            )
         self.key = kms.Key(
             self,
             "Key",
@@ -120,5 +216,4 @@ class EncryptionKey(Construct):
             pending_window=Duration.days(props.pending_window_days),
             removal_policy=props.removal_policy,
             policy=policy,
-            admins=[iam.AccountRootPrincipal()],
         )

@@ -383,6 +383,8 @@ class LogArchiveDestination:
     bucket_name: str
     flow_logs_prefix: str
     network_firewall_prefix: str
+    # Route 53 Resolver query logs (DNS Firewall's verdicts included).
+    dns_query_logs_prefix: str = ""
 
     @property
     def bucket_arn(self) -> str:

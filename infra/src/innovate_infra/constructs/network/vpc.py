@@ -3,7 +3,7 @@ VPC endpoints and a locked default security group."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -15,7 +15,13 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
-from innovate_infra.constructs.network.firewall import EgressFirewall, EgressFirewallProps
+from innovate_infra.constructs.network import endpoint_policies
+from innovate_infra.constructs.network.dns_firewall import DnsFirewall, DnsFirewallProps
+from innovate_infra.constructs.network.firewall import (
+    EgressFirewall,
+    EgressFirewallProps,
+    EndpointLayout,
+)
 
 PUBLIC, PRIVATE, ISOLATED, FIREWALL = "public", "private", "isolated", "firewall"
 
@@ -29,12 +35,31 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
 }
 
+# Each interface endpoint's policy (endpoint_policies.py); a new endpoint needs an entry.
+ENDPOINT_POLICY: dict[str, Callable[[str], list[iam.PolicyStatement]]] = {
+    "EcrApi": endpoint_policies.ecr_statements,
+    "EcrDocker": endpoint_policies.ecr_statements,
+    "Sts": endpoint_policies.sts_statements,
+    "SecretsManager": endpoint_policies.default_statements,
+    "CloudWatchLogs": endpoint_policies.default_statements,
+    "Kms": endpoint_policies.default_statements,
+}
+
 
 @dataclass(frozen=True)
 class FirewallSettings:
     allowed_domains: Sequence[str]
     alert_log_group: logs.ILogGroup
     delete_protection: bool
+    endpoints: EndpointLayout
+
+
+@dataclass(frozen=True)
+class DnsFirewallSettings:
+    allowed_domains: Sequence[str]
+    own_domain: str
+    managed_domain_list_ids: Sequence[str]
+    threat_confidence: str
 
 
 @dataclass(frozen=True)
@@ -49,7 +74,11 @@ class NetworkProps:
     nat_gateways: Literal["single", "per_az"]
     flow_log_group: logs.ILogGroup
     log_archive: LogArchiveDestination
-    # None: no Network Firewall (private egress goes straight to the NAT gateway).
+    # The organization of the data perimeter that the VPC endpoint policies enforce.
+    organization_id: str
+    dns_firewall: DnsFirewallSettings
+    # None: no Network Firewall (private egress goes straight to the NAT gateway; no
+    # environment of the committed config does this, and prod may not).
     firewall: FirewallSettings | None
 
 
@@ -110,7 +139,24 @@ class Network(Construct):
 
         self._flow_logs(props)
         self.firewall = self._firewall(props) if props.firewall is not None else None
-        self.endpoint_security_group = self._endpoints(props.cidr)
+        self.endpoint_security_group = self._endpoints(props.cidr, props.organization_id)
+        dns = props.dns_firewall
+        self.dns_firewall = DnsFirewall(
+            self,
+            "DnsFirewall",
+            props=DnsFirewallProps(
+                name_prefix=props.name_prefix,
+                vpc=self.vpc,
+                region=Stack.of(self).region,
+                allowed_domains=dns.allowed_domains,
+                own_domain=dns.own_domain,
+                managed_domain_list_ids=dns.managed_domain_list_ids,
+                threat_confidence=dns.threat_confidence,
+                query_log_destination_arn=(
+                    f"{props.log_archive.bucket_arn}/{props.log_archive.dns_query_logs_prefix}"
+                ),
+            ),
+        )
 
     # ------------------------------------------------------------------ flow logs
     def _flow_logs(self, props: NetworkProps) -> None:
@@ -202,17 +248,22 @@ class Network(Construct):
                 flow_log_bucket_name=props.log_archive.bucket_name,
                 flow_log_prefix=props.log_archive.network_firewall_prefix,
                 delete_protection=props.firewall.delete_protection,
+                region=Stack.of(self).region,
+                endpoints=props.firewall.endpoints,
             ),
         )
 
     # ------------------------------------------------------------------ endpoints
-    def _endpoints(self, cidr: str) -> ec2.SecurityGroup:
+    def _endpoints(self, cidr: str, organization_id: str) -> ec2.SecurityGroup:
+        region = Stack.of(self).region
         workload_subnets = ec2.SubnetSelection(
             subnets=[*self.private_subnets, *self.isolated_subnets]
         )
-        self.vpc.add_gateway_endpoint(
+        self.s3_endpoint = self.vpc.add_gateway_endpoint(
             "S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[workload_subnets]
         )
+        for statement in endpoint_policies.s3_statements(organization_id, region):
+            self.s3_endpoint.add_to_policy(statement)
         security_group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",
@@ -233,4 +284,6 @@ class Network(Construct):
                 security_groups=[security_group],
                 subnets=ec2.SubnetSelection(subnets=self.private_subnets),
             )
+            for statement in ENDPOINT_POLICY[construct_id](organization_id):
+                self.interface_endpoints[construct_id].add_to_policy(statement)
         return security_group

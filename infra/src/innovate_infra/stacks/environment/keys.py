@@ -12,6 +12,7 @@ from innovate_infra.constructs.kms.encryption_key import (
     EncryptionKey,
     EncryptionKeyProps,
     ServicePrincipalUsage,
+    ServicePublisher,
 )
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
@@ -32,6 +33,8 @@ class KeysStack(PlatformStack):
     * ``data``: S3, RDS and EBS (via the service, with grants for AWS resources).
     * ``secrets``: Secrets Manager and SSM Parameter Store SecureStrings.
     * ``cluster``: EKS envelope encryption of Kubernetes secrets.
+    * ``alarms``: the environment's alarm topic (SNS); CloudWatch alarms of this
+      environment may publish to it.
     """
 
     PURPOSE = "keys"
@@ -49,6 +52,11 @@ class KeysStack(PlatformStack):
         removal = RemovalPolicy.RETAIN if props.retain else RemovalPolicy.DESTROY
         region, account = self.region, self.account
         env = props.environment
+        # Account and region of the stage are concrete (never tokens) for environment stacks.
+        administrators = (
+            props.naming.cdk_exec_role_arn(account, region),
+            *props.naming.break_glass_principal_arns(),
+        )
 
         def via(*services: str) -> tuple[str, ...]:
             return tuple(f"{service}.{region}.amazonaws.com" for service in services)
@@ -60,6 +68,7 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "logs"),
                 description=f"{props.environment}: CloudWatch Logs log groups",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 service_principals=(
                     ServicePrincipalUsage(
                         service=f"logs.{region}.amazonaws.com",
@@ -76,6 +85,7 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "data"),
                 description=f"{props.environment}: application data in S3, RDS and EBS",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 via_services=via("s3", "rds", "ec2"),
                 allow_grants_via_services=True,
             ),
@@ -87,6 +97,7 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "secrets"),
                 description=f"{props.environment}: Secrets Manager secrets and SSM SecureStrings",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 via_services=via("secretsmanager", "ssm"),
                 allow_grants_via_services=True,
             ),
@@ -98,8 +109,26 @@ class KeysStack(PlatformStack):
                 alias=props.naming.key_alias(env, "cluster"),
                 description=f"{props.environment}: EKS envelope encryption of Kubernetes secrets",
                 removal_policy=removal,
+                administrator_arns=administrators,
                 via_services=via("eks"),
                 allow_grants_via_services=True,
+            ),
+        )
+
+        self.alarms_key = self._key(
+            "AlarmsKey",
+            EncryptionKeyProps(
+                purpose="alarms",
+                alias=props.naming.key_alias(env, "alarms"),
+                description=f"{props.environment}: the alarm notification topic (SNS)",
+                removal_policy=removal,
+                administrator_arns=administrators,
+                service_publishers=(
+                    ServicePublisher(
+                        service="cloudwatch.amazonaws.com",
+                        source_arn_pattern=props.naming.alarm_arn_pattern(env, account, region),
+                    ),
+                ),
             ),
         )
 
