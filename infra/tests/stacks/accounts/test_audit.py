@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 from innovate_infra.config import PlatformConfig
-from innovate_infra.constructs.audit.cis_alarms import CIS_CONTROLS, CisControl
+from innovate_infra.constructs.audit.cis_alarms import CIS_CONTROLS, PLATFORM_CONTROLS, CisControl
 from innovate_infra.naming import Naming
 
 from tests.conftest import Synth
@@ -155,7 +155,7 @@ def test_metric_filter_and_alarm_per_control(
 
 def test_filters_watch_the_trail_log_group(services: Template) -> None:
     filters = services.find_resources("AWS::Logs::MetricFilter")
-    assert len(filters) == len(CIS_CONTROLS)
+    assert len(filters) == len(CIS_CONTROLS) + len(PLATFORM_CONTROLS)
     groups = [f["Properties"]["LogGroupName"] for f in filters.values()]
     assert all(cross_stack(g) and g == groups[0] for g in groups)
 

@@ -7,7 +7,10 @@ from aws_cdk import Stack
 
 from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment, ResourceMatcher
 from innovate_infra.compliance.suppressions.rules import AWS, MANAGED, both
-from innovate_infra.constructs.detection.baseline import CONFIG_RECORDER_ROLE_ID
+from innovate_infra.constructs.detection.baseline import (
+    CONFIG_RECORDER_POLICY_PATH,
+    CONFIG_RECORDER_ROLE_ID,
+)
 from innovate_infra.constructs.detection.organization import (
     CONFIG_AGGREGATOR_ROLE_ID,
     GUARDDUTY_ROLE_ID,
@@ -121,11 +124,19 @@ TRAIL_ROLE_POLICY = ResourceMatcher(
 )
 AWS_SERVICE_POLICY_ROLES = ResourceMatcher(
     cfn_type="AWS::IAM::Role",
-    stacks=(DetectionStack, SecurityOrganizationStack, SecurityLakeStack),
+    stacks=(DetectionStack, SecurityOrganizationStack, SecurityLakeStack, SecurityServicesStack),
     path=(
-        f".+/({CONFIG_RECORDER_ROLE_ID}|{CONFIG_AGGREGATOR_ROLE_ID}|{META_STORE_ROLE_ID})/Resource"
+        f"(.+/)?({CONFIG_RECORDER_ROLE_ID}|{CONFIG_AGGREGATOR_ROLE_ID}|{META_STORE_ROLE_ID})"
+        "/Resource"
     ),
     description="AWS Config recorder and aggregator roles, Security Lake meta-store role",
+)
+
+CONFIG_RECORDER_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    stacks=(DetectionStack, SecurityServicesStack),
+    path=f"(.+/)?{CONFIG_RECORDER_POLICY_PATH}",
+    description="AWS Config recorder role's delivery policy (security/logs, management)",
 )
 
 
@@ -257,8 +268,34 @@ def trail_role_acknowledgment(naming: Naming) -> NagAcknowledgment:
     )
 
 
+def config_recorder_acknowledgment(naming: Naming) -> NagAcknowledgment:
+    """Its wildcard finding ids name the account's Config prefix and the archive key."""
+    return NagAcknowledgment(
+        rule_ids=(
+            *(
+                AWS + f"IAM5[Resource::{naming.config_delivery_object_arn(account)}]"
+                for account in naming.recorder_account_ids
+            ),
+            AWS + f"IAM5[Resource::{naming.log_archive_key_arn_pattern}]",
+            *both("IAMNoInlinePolicy"),
+        ),
+        matcher=CONFIG_RECORDER_POLICY,
+        reason='The statements AWS Config documents for a custom recorder role ("Permissions '
+        'for the IAM role assigned to AWS Config"): s3:PutObject/PutObjectAcl under this '
+        "account's own AWSLogs/<account>/Config/ prefix with the bucket-owner-full-control "
+        "ACL (object names are chosen by Config at run time), and kms:Decrypt/GenerateDataKey "
+        "on the archive key, which an IAM policy cannot name by alias across stacks: the key "
+        "wildcard is bound to that key by kms:ResourceAliases and to S3 by kms:ViaService. "
+        "Inline on the dedicated recorder role so the grant cannot be attached elsewhere.",
+    )
+
+
 def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
-    return (*ACKNOWLEDGMENTS, trail_role_acknowledgment(naming))
+    return (
+        *ACKNOWLEDGMENTS,
+        trail_role_acknowledgment(naming),
+        config_recorder_acknowledgment(naming),
+    )
 
 
 CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
@@ -295,9 +332,11 @@ CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
     CheckovSkip(
         "CKV_AWS_33",
         ARCHIVE_KEY,
-        "The only '*' principal statement is bounded by aws:PrincipalOrgID (this organization) "
-        "and kms:ViaService (S3 in the home region): it lets the organization's Firehose delivery "
-        "roles encrypt the objects they write to the archive, nothing else.",
+        "The '*' principal statements are bounded by aws:PrincipalOrgID (this organization) "
+        "and kms:ViaService (S3 in the home region): one lets the organization's Firehose "
+        "delivery roles encrypt the objects they write to the archive; the other lets only the "
+        "AWS Config recorder roles (aws:PrincipalArn) encrypt configuration items. Neither "
+        "allows decrypting archived logs.",
     ),
 )
 
