@@ -63,7 +63,7 @@ class OrganizationStack(PlatformStack):
                 access_role_name=ORGANIZATION_ACCESS_ROLE,
             ),
         )
-        imported = {
+        imported: dict[str, ImportedAccount] = {
             key: ImportedAccount(
                 account_id=platform.account_id(key), ou_id=self.structure.ou_ids[member.ou]
             )
