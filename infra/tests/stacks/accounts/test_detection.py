@@ -271,3 +271,48 @@ def test_stack_delivery_channel_is_created_after_the_recorder(
     [channel] = resources(template, "AWS::Config::DeliveryChannel").values()
     assert recorder in _depends_on(channel)
     assert channel["Properties"]["S3BucketName"] == naming.log_bucket_name("config")
+
+
+def test_guardduty_and_management_config_cover_every_other_allowed_region(
+    synth: Synth, platform: PlatformConfig, naming: Naming, templates: dict[str, dict[str, Any]]
+) -> None:
+    """Item 11: GuardDuty is regional (delegated administrator, detector and organization
+    auto-enable per region), and service-managed StackSets never reach the management
+    account: every allowed region besides home gets the three, in that order."""
+    others = [r for r in platform.organization.allowed_regions if r != platform.home_region]
+    assert others, "the committed config allows us-east-1 besides the home region"
+    security = platform.account_id("security")
+    for region in others:
+        detection = templates[naming.stack_name("security", f"detection-{region}")]
+        delegation = templates[naming.stack_name("management", f"delegation-{region}")]
+        auto = templates[naming.stack_name("security", f"organization-{region}")]
+        [detector] = resources(detection, "AWS::GuardDuty::Detector")
+        stacks = {s.stack_name: s for s in synth.accounts.regional}
+        deps = {name: {d.stack_name for d in stack.dependencies} for name, stack in stacks.items()}
+        d_name = naming.stack_name("security", f"detection-{region}")
+        m_name = naming.stack_name("management", f"delegation-{region}")
+        o_name = naming.stack_name("security", f"organization-{region}")
+        assert stacks[d_name].region == stacks[m_name].region == stacks[o_name].region == region
+        assert d_name in deps[m_name]
+        assert m_name in deps[o_name]
+        [delegate] = calls_of(
+            Template.from_json(delegation), "GuardDuty", "EnableOrganizationAdminAccount"
+        )
+        assert json.loads(delegate["text"])["parameters"] == {"AdminAccountId": security}
+        [call] = calls_of(Template.from_json(auto), "GuardDuty", "UpdateOrganizationConfiguration")
+        assert '"AutoEnableOrganizationMembers":"ALL"' in call["text"]
+        [detector_ref] = [
+            part
+            for part in call["resource"]["Properties"]["Create"]["Fn::Join"][1]
+            if isinstance(part, dict)
+        ]
+        assert produced_value(templates, detector_ref) == {"Ref": detector}
+        [recorder] = resources(delegation, "AWS::Config::ConfigurationRecorder").values()
+        assert recorder["Properties"]["RecordingGroup"]["IncludeGlobalResourceTypes"] is False
+        assert recorder["Properties"]["RoleARN"].endswith(
+            ":role/" + naming.security_role_name("config-recorder")
+        )
+        [channel] = resources(delegation, "AWS::Config::DeliveryChannel").values()
+        assert _depends_on(channel) == list(
+            resources(delegation, "AWS::Config::ConfigurationRecorder")
+        )

@@ -30,6 +30,12 @@ from innovate_infra.stacks.accounts.detection import DetectionStack, SecurityOrg
 from innovate_infra.stacks.accounts.identity import IdentityStack
 from innovate_infra.stacks.accounts.log_archive import LogArchiveStack
 from innovate_infra.stacks.accounts.organization import OrganizationStack
+from innovate_infra.stacks.accounts.regional import (
+    REGIONAL_GUARDDUTY_ROLE_ID,
+    RegionalDelegationStack,
+    RegionalDetectionStack,
+    RegionalOrganizationStack,
+)
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 
 ACCOUNT_STACKS: tuple[type[Stack], ...] = (
@@ -41,6 +47,9 @@ ACCOUNT_STACKS: tuple[type[Stack], ...] = (
     SecurityServicesStack,
     SecurityOrganizationStack,
     SecurityLakeStack,
+    RegionalDetectionStack,
+    RegionalDelegationStack,
+    RegionalOrganizationStack,
 )
 
 # Construct id of the singleton provider function AwsCustomResource adds to a stack.
@@ -82,10 +91,16 @@ UNSCOPED_WRITE_CALL_POLICY = ResourceMatcher(
     ),
     description="policies of the StackSets trusted-access and GuardDuty delegation calls",
 )
+REGIONAL_DELEGATION_CALL_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    stacks=(RegionalDelegationStack,),
+    path=f"{RegionalDelegationStack.DELEGATION_ID}/{_CALL_POLICY}",
+    description="policy of the GuardDuty delegation call in an allowed region other than home",
+)
 GUARDDUTY_ORG_ROLE = ResourceMatcher(
     cfn_type="AWS::IAM::Role",
-    stacks=(SecurityOrganizationStack,),
-    path=f".+/{GUARDDUTY_ROLE_ID}/Resource",
+    stacks=(SecurityOrganizationStack, RegionalOrganizationStack),
+    path=f"(.+/)?({GUARDDUTY_ROLE_ID}|{REGIONAL_GUARDDUTY_ROLE_ID})/Resource",
     description="role of the GuardDuty organization-configuration call",
 )
 ACCESS_LOG_BUCKET = ResourceMatcher(
@@ -323,6 +338,13 @@ CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
         "cloudformation:ActivateOrganizationsAccess, guardduty:EnableOrganizationAdminAccount "
         "and the Organizations calls they make support only Resource '*'; each runs once from "
         "the management account and names the security account explicitly.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_111",
+        REGIONAL_DELEGATION_CALL_POLICY,
+        "guardduty:EnableOrganizationAdminAccount and the Organizations calls it makes support "
+        "only Resource '*'; it runs once per region from the management account and names the "
+        "security account explicitly.",
     ),
     CheckovSkip(
         "CKV_AWS_18",
