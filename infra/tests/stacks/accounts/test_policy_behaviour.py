@@ -857,3 +857,32 @@ def test_production_perimeter_refuses_outsiders(estate: Estate) -> None:
         identity_policies=[estate_managed(ADMIN)],
         resource_control_policies=[rcp],
     ).allowed
+
+
+def test_security_auditors_read_the_archive_and_cannot_delete_it(
+    estate: Estate, naming: Naming
+) -> None:
+    """The SecurityAuditor set's description ("reads logs in the archive") holds: its inline
+    policy, the CloudTrail bucket's policy and the archive key's policy together allow
+    reading a log object and decrypting it through S3 in the security/logs account, and
+    nothing else."""
+    inline = estate.permission_set("SecurityAuditor", managed=False)
+    auditor = sso_role(SECURITY, "SecurityAuditor")
+    bucket = naming.log_bucket_name("cloudtrail")
+    policy = estate.bucket_policy(bucket)
+    log = f"arn:aws:s3:::{bucket}/AWSLogs/{estate.org_id}/{PROD}/CloudTrail/x.json.gz"
+    ctx = {**TLS, "aws:ResourceAccount": SECURITY}
+    assert s3_decision(policy, auditor, "s3:GetObject", log, identity=inline, **ctx).allowed
+    assert not s3_decision(policy, auditor, "s3:PutObject", log, identity=inline, **ctx).allowed
+    assert (
+        s3_decision(policy, auditor, "s3:DeleteObject", log, identity=inline, **ctx)
+        is Decision.EXPLICIT_DENY
+    )
+    assert key_decision(
+        estate.key_policy("security", "log-archive"),
+        auditor,
+        "kms:Decrypt",
+        key_account=SECURITY,
+        identity=inline,
+        **{"kms:ViaService": "s3.eu-west-1.amazonaws.com", "aws:ResourceAccount": SECURITY},
+    ).allowed

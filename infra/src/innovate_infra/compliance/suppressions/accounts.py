@@ -343,8 +343,9 @@ CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
         "CKV_AWS_111",
         REGIONAL_DELEGATION_CALL_POLICY,
         "guardduty:EnableOrganizationAdminAccount and the Organizations calls it makes support "
-        "only Resource '*'; it runs once per region from the management account and names the "
-        "security account explicitly.",
+        "only Resource '*' (no resource-level permissions); it runs once per allowed region "
+        "from the management account, outside any SCP, and names the security/logs account "
+        "explicitly as the delegated administrator.",
     ),
     CheckovSkip(
         "CKV_AWS_18",
