@@ -27,6 +27,7 @@ class Naming:
         self._region = platform.home_region
         self._management = platform.account_id("management")
         self._security = platform.account_id("security")
+        self._development = platform.account_id("development")
         guardrails = platform.accounts.guardrails
         self._role_prefix = guardrails.security_role_prefix
         self._cdk_qualifier = guardrails.cdk_qualifier
@@ -72,6 +73,22 @@ class Naming:
     @property
     def log_archive_key_alias_arn(self) -> str:
         return f"arn:aws:kms:{self._region}:{self._security}:{self.log_archive_key_alias}"
+
+    @property
+    def log_archive_key_arn_pattern(self) -> str:
+        """Any key of the security/logs account's home region: IAM policies cannot name a key
+        by alias, so grants on the archive key also require ``kms:ResourceAliases``."""
+        return f"arn:aws:kms:{self._region}:{self._security}:key/*"
+
+    def config_delivery_object_arn(self, account: str) -> str:
+        """Where an account's AWS Config recorder writes in the Config bucket."""
+        return f"arn:aws:s3:::{self.log_bucket_name('config')}/AWSLogs/{account}/Config/*"
+
+    @property
+    def recorder_account_ids(self) -> tuple[str, str]:
+        """The accounts whose recorders are stack resources (the others' come from the
+        StackSet): the security/logs account and the management account."""
+        return (self._security, self._management)
 
     # -- audit (management account) ----------------------------------------------------
 
@@ -142,6 +159,21 @@ class Naming:
         role = f"cdk-{self._cdk_qualifier}-cfn-exec-role-{account}-{region}"
         return f"arn:aws:iam::{account}:role/{role}"
 
+    def key_admin_principal_arns(self, account: str, region: str) -> list[str]:
+        """Administrators of an account-level KMS key: CloudFormation (the account's CDK
+        execution role, which must keep kms:PutKeyPolicy for KMS's lockout check) and
+        break-glass (``constructs/kms/key_policy.py``)."""
+        return [self.cdk_exec_role_arn(account, region), *self.break_glass_principal_arns()]
+
+    @staticmethod
+    def sso_role_arns(permission_set: str, account: str = "*") -> list[str]:
+        """The roles Identity Center creates for a permission set (their suffix changes
+        when the set is re-assigned, so they are matched, not named)."""
+        return [
+            f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/"
+            f"*AWSReservedSSO_{permission_set}_*"
+        ]
+
     @staticmethod
     def break_glass_principal_arns() -> list[str]:
         """Roles Identity Center creates for the BreakGlassAdmin permission set, in any account."""
@@ -162,6 +194,25 @@ class Naming:
             f"arn:aws:iam::*:role/{self._role_prefix}*",
             f"arn:aws:iam::*:role/{ORGANIZATION_ACCESS_ROLE}",
             "arn:aws:iam::*:role/stacksets-exec-*",
+            *self.break_glass_principal_arns(),
+        ]
+
+    def delivery_pipeline_role_arns(self) -> list[str]:
+        """The delivery pipeline's deploying role(s), in the Development account where the
+        pipeline runs (docs/architecture.md). The security role prefix puts them under the
+        baseline SCP's protection: nobody but platform automation may change them."""
+        return [f"arn:aws:iam::{self._development}:role/{self._role_prefix}delivery-pipeline*"]
+
+    def delivery_principal_arns(self) -> list[str]:
+        """Who may assume the CDK deploy and publishing roles of production and of the
+        security/logs account: the delivery pipeline and break-glass, nobody else."""
+        return [*self.delivery_pipeline_role_arns(), *self.break_glass_principal_arns()]
+
+    def deployment_principal_arns(self) -> list[str]:
+        """Who may change the workload network's routing and firewall: CloudFormation (the
+        CDK execution role) and break-glass."""
+        return [
+            f"arn:aws:iam::*:role/cdk-{self._cdk_qualifier}-cfn-exec-role-*",
             *self.break_glass_principal_arns(),
         ]
 

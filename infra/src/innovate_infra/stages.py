@@ -28,10 +28,19 @@ from innovate_infra.constructs.network.vpc import (
 )
 from innovate_infra.naming import NETWORK_LOGS, Naming
 from innovate_infra.stacks.accounts.audit import AuditDataStack, SecurityServicesStack
-from innovate_infra.stacks.accounts.detection import DetectionStack, SecurityOrganizationStack
+from innovate_infra.stacks.accounts.detection import (
+    DetectionStack,
+    SecurityOrganizationStack,
+    config_delivery,
+)
 from innovate_infra.stacks.accounts.identity import IdentityStack
 from innovate_infra.stacks.accounts.log_archive import LogArchiveStack
 from innovate_infra.stacks.accounts.organization import OrganizationStack
+from innovate_infra.stacks.accounts.regional import (
+    RegionalDelegationStack,
+    RegionalDetectionStack,
+    RegionalOrganizationStack,
+)
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
@@ -74,6 +83,10 @@ class AccountsStage(Stage):
     7. security-organization: GuardDuty auto-enable, Security Hub central config,
        Config aggregator, Access Analyzer.
     8. security-lake (stateful, only when ``security_lake.enabled``).
+
+    Per allowed region other than home: security-detection-<region>, then
+    management-delegation-<region>, then security-organization-<region> (GuardDuty is
+    regional; ``stacks/accounts/regional.py``).
     """
 
     def __init__(self, scope: Construct, *, platform: PlatformConfig, naming: Naming) -> None:
@@ -140,6 +153,41 @@ class AccountsStage(Stage):
             naming=naming,
         )
         self.security_organization.add_stack_dependency(self.security_services)
+        # Item 11: GuardDuty (delegation, detector, auto-enable) and the management
+        # account's Config recorder in every other allowed region.
+        self.regional: list[PlatformStack] = []
+        for region in platform.organization.allowed_regions:
+            if region == platform.home_region:
+                continue
+            suffix = "".join(part.capitalize() for part in region.split("-"))
+            detector = RegionalDetectionStack(
+                self,
+                f"SecurityDetection{suffix}",
+                settings=self._settings(RegionalDetectionStack, region),
+                finding_frequency=platform.accounts.detection.guardduty_finding_frequency,
+            )
+            detector.add_stack_dependency(self.detection)
+            delegation = RegionalDelegationStack(
+                self,
+                f"ManagementDelegation{suffix}",
+                settings=self._settings(RegionalDelegationStack, region),
+                security_account_id=platform.account_id("security"),
+                recorder_role_name=naming.security_role_name("config-recorder"),
+                delivery=config_delivery(platform, naming),
+            )
+            # After the detector exists, and after the home region's security services
+            # (trusted access, the global recorder role).
+            delegation.add_stack_dependency(detector)
+            delegation.add_stack_dependency(self.security_services)
+            auto_enable = RegionalOrganizationStack(
+                self,
+                f"SecurityOrganization{suffix}",
+                settings=self._settings(RegionalOrganizationStack, region),
+                detection=detector,
+                role_name=naming.security_role_name(f"guardduty-org-config-{region}"),
+            )
+            auto_enable.add_stack_dependency(delegation)
+            self.regional += [detector, delegation, auto_enable]
         self.security_lake: SecurityLakeStack | None = None
         if platform.accounts.security_lake.enabled:
             self.security_lake = SecurityLakeStack(
@@ -151,12 +199,14 @@ class AccountsStage(Stage):
             )
             self.security_lake.add_stack_dependency(self.security_organization)
 
-    def _settings(self, stack: _AccountStackClass) -> StackSettings:
+    def _settings(self, stack: _AccountStackClass, region: str | None = None) -> StackSettings:
+        """``region``: an allowed region other than home (its stacks' names end in it)."""
         platform = self._platform
+        purpose = stack.PURPOSE if region is None else f"{stack.PURPOSE}-{region}"
         return StackSettings(
-            name=self._naming.stack_name(stack.ACCOUNT, stack.PURPOSE),
+            name=self._naming.stack_name(stack.ACCOUNT, purpose),
             account=platform.account_id(stack.ACCOUNT),
-            region=platform.home_region,
+            region=region or platform.home_region,
             description=stack.DESCRIPTION,
             # Guardrails are switched off deliberately, never by deleting a stack.
             termination_protection=True,
@@ -173,6 +223,7 @@ class AccountsStage(Stage):
             self.audit_data,
             self.security_services,
             self.security_organization,
+            *self.regional,
         ]
         if self.security_lake is not None:
             stacks.append(self.security_lake)

@@ -11,6 +11,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_networkfirewall as nfw
 from aws_cdk import aws_route53resolver as resolver
+from innovate_infra.compliance.policy_eval import Principal, Request, authorize
 from innovate_infra.config import PlatformConfig
 from innovate_infra.naming import Naming
 
@@ -89,7 +90,7 @@ def test_archive_bucket_policy_admits_every_environments_network_logs(
     flow logs are delivered to, by ``delivery.logs.amazonaws.com`` on behalf of the workload
     account, are allowed by the network-log bucket's policy, bounded by aws:SourceOrgID and
     the workload accounts (aws:SourceAccount);
-    the archive key lets the same service encrypt them."""
+    the archive key lets the same service encrypt them for those accounts only."""
     stages = synth.built.environments
     archive_stack = synth.accounts.log_archive
     bucket = archive_stack.archive.buckets["flowlogs"]
@@ -174,10 +175,17 @@ def test_archive_bucket_policy_admits_every_environments_network_logs(
     key = archive_stack.archive.key.node.default_child
     assert isinstance(key, kms.CfnKey)
     key_policy = archive_stack.resolve(key.key_policy)
-    assert any(
-        "delivery.logs.amazonaws.com" in s["Principal"].get("Service", [])
-        and "kms:GenerateDataKey*" in s["Action"]
-        and s["Condition"] == {"StringEquals": {"aws:SourceOrgID": org_id}}
-        for s in key_policy["Statement"]
-        if s["Effect"] == "Allow" and isinstance(s.get("Principal"), dict)
-    )
+    service = Principal.of_service("delivery.logs.amazonaws.com")
+    key_arn = f"arn:aws:kms:{platform.home_region}:{platform.account_id('security')}:key/k"
+
+    def may_encrypt(source_account: str) -> bool:
+        return authorize(
+            Request(service, "kms:GenerateDataKey", key_arn, {"aws:SourceAccount": source_account}),
+            resource_policy=key_policy,
+            resource_account=platform.account_id("security"),
+            resource_policy_required=True,
+        ).allowed
+
+    assert all(may_encrypt(account) for account, _ in deliveries)
+    assert not may_encrypt(platform.account_id("management"))
+    assert not may_encrypt("999999999999")

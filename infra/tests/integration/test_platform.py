@@ -71,6 +71,9 @@ def test_account_stacks_share_one_stage(synth: Synth) -> None:
         "ManagementAuditData",
         "ManagementSecurityServices",
         "SecurityOrganization",
+        "SecurityDetectionUsEast1",
+        "ManagementDelegationUsEast1",
+        "SecurityOrganizationUsEast1",
     ]
 
 

@@ -107,6 +107,12 @@ class LogArchiveSettings(Model):
     derived (``naming.Naming.log_bucket_name``), not configured."""
 
     object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"]
+    """Default retention mode of the archive buckets (the Config bucket has no Object Lock:
+    AWS Config cannot deliver to an Object-Lock bucket)."""
+    cloudtrail_object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    """The CloudTrail bucket's mode. COMPLIANCE for a production organization: no one,
+    root included, can shorten or remove it, whatever the bucket policy says; keep
+    GOVERNANCE while trying the estate out (COMPLIANCE objects cannot be deleted)."""
     object_lock_days: int = Field(ge=1, le=3650)
     infrequent_access_after_days: int = Field(ge=30)
     glacier_after_days: int

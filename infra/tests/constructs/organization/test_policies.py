@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,6 @@ from innovate_infra.constructs.organization.policies import (
     MAX_POLICY_CHARACTERS,
     POLICY_ROOT,
     PolicyRenderError,
-    PolicyType,
     available_policies,
     load_template,
     minify,
@@ -52,7 +52,14 @@ def denied(document: dict[str, Any], action: str) -> bool:
 
 
 def test_policy_folders_are_populated() -> None:
-    assert len(available_policies("scp")) == 4
+    assert available_policies("scp") == [
+        "scp/baseline-data-protection",
+        "scp/baseline-organization",
+        "scp/baseline-security-services",
+        "scp/deployment-roles",
+        "scp/prod-guardrails",
+        "scp/workload-network-integrity",
+    ]
     assert available_policies("rcp") == ["rcp/prod-data-perimeter"]
     assert available_policies("tag") == ["tag/tagging-standard"]
     assert len(available_policies("permission-sets")) == 4
@@ -87,10 +94,34 @@ def test_size_limit_is_enforced_when_config_grows_a_policy(
         render_policy("scp/baseline-organization", params)
 
 
-def test_limits_match_aws_quotas() -> None:
-    assert MAX_POLICY_CHARACTERS[PolicyType.SERVICE_CONTROL_POLICY] == 5120
-    assert MAX_POLICY_CHARACTERS[PolicyType.RESOURCE_CONTROL_POLICY] == 5120
-    assert MAX_POLICY_CHARACTERS[PolicyType.TAG_POLICY] == 10000
+# AWS Organizations quotas ("Quotas and service limits for AWS Organizations": maximum
+# size of a service control policy / resource control policy document 5,120 characters,
+# tag policy 10,000).
+AWS_QUOTAS = {"scp": 5120, "rcp": 5120, "tag": 10000}
+
+
+def _document_of_size(size: int) -> dict[str, Any]:
+    """A document whose minified JSON is exactly ``size`` characters."""
+    document: dict[str, Any] = {"Version": "2012-10-17", "Sid": ""}
+    padding = size - len(json.dumps(document, separators=(",", ":")))
+    document["Sid"] = "x" * padding
+    assert len(json.dumps(document, separators=(",", ":"))) == size
+    return document
+
+
+@pytest.mark.parametrize("folder", sorted(AWS_QUOTAS))
+def test_render_refuses_a_document_one_character_over_the_aws_quota(
+    folder: str, tmp_path: Path
+) -> None:
+    """The renderer enforces AWS's quota itself: a document of exactly the quota renders,
+    one character more is refused, whatever MAX_POLICY_CHARACTERS says."""
+    quota = AWS_QUOTAS[folder]
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / "at.json").write_text(json.dumps(_document_of_size(quota)))
+    (tmp_path / folder / "over.json").write_text(json.dumps(_document_of_size(quota + 1)))
+    assert render_policy(f"{folder}/at", {}, root=tmp_path).size == quota
+    with pytest.raises(PolicyRenderError, match=f"over the {quota}-character limit"):
+        render_policy(f"{folder}/over", {}, root=tmp_path)
 
 
 # Global condition keys AWS added after parliament 1.6.4's IAM database was built

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from aws_cdk.assertions import Match, Template
 from innovate_infra.config import PlatformConfig
-from innovate_infra.constructs.audit.cis_alarms import CIS_CONTROLS, CisControl
+from innovate_infra.constructs.audit.cis_alarms import CIS_CONTROLS, PLATFORM_CONTROLS, CisControl
 from innovate_infra.naming import Naming
 
 from tests.conftest import Synth
+from tests.stacks.accounts.filter_pattern import matches
 
 
 def cross_stack(value: object) -> bool:
@@ -155,7 +158,7 @@ def test_metric_filter_and_alarm_per_control(
 
 def test_filters_watch_the_trail_log_group(services: Template) -> None:
     filters = services.find_resources("AWS::Logs::MetricFilter")
-    assert len(filters) == len(CIS_CONTROLS)
+    assert len(filters) == len(CIS_CONTROLS) + len(PLATFORM_CONTROLS)
     groups = [f["Properties"]["LogGroupName"] for f in filters.values()]
     assert all(cross_stack(g) and g == groups[0] for g in groups)
 
@@ -194,3 +197,56 @@ def test_alarm_topic_is_encrypted_and_mails_the_configured_address(
             }
         },
     )
+
+
+def _sso_call(role: str, event: str = "PutBucketPolicy") -> dict[str, Any]:
+    return {
+        "eventName": event,
+        "userIdentity": {
+            "type": "AssumedRole",
+            "arn": f"arn:aws:sts::444444444444:assumed-role/{role}/someone@example.com",
+            "sessionContext": {
+                "sessionIssuer": {
+                    "type": "Role",
+                    "userName": role,
+                    "arn": "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/"
+                    f"eu-west-1/{role}",
+                }
+            },
+        },
+    }
+
+
+def _sign_in(role: str) -> dict[str, Any]:
+    return {
+        "eventName": "AssumeRoleWithSAML",
+        "userIdentity": {"type": "SAMLUser", "userName": "someone@example.com"},
+        "requestParameters": {
+            "roleArn": "arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/"
+            f"eu-west-1/{role}",
+        },
+    }
+
+
+def test_every_break_glass_session_raises_the_alarm(services: Template) -> None:
+    """Item 9: the permission set's description says every use is alarmed; the deployed
+    filter matches a break-glass sign-in and every call of its session, nothing else."""
+    filters = services.find_resources("AWS::Logs::MetricFilter")
+    [pattern] = [
+        f["Properties"]["FilterPattern"]
+        for f in filters.values()
+        if f["Properties"]["MetricTransformations"][0]["MetricName"] == "BreakGlassSession"
+    ]
+    break_glass = "AWSReservedSSO_BreakGlassAdmin_0123456789abcdef"
+    assert matches(pattern, _sso_call(break_glass))
+    assert matches(pattern, _sign_in(break_glass))
+    for other in ("AWSReservedSSO_PlatformEngineer_0123456789abcdef", "innovate-dev-app"):
+        assert not matches(pattern, _sso_call(other))
+        assert not matches(pattern, _sign_in(other))
+    [alarm] = [
+        a
+        for a in services.find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "BreakGlassSession"
+    ]
+    assert alarm["Properties"]["Threshold"] == 1
+    assert alarm["Properties"]["AlarmActions"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
@@ -21,6 +22,7 @@ from innovate_infra.naming import Naming
 
 from tests.conftest import Synth
 from tests.helpers import calls_of, sdk_calls
+from tests.stacks.accounts.support import logical_id, produced_value, resources
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,10 @@ def test_config_recorder_delivers_to_the_archive(
 
 
 def test_guardduty_auto_enables_the_organization(
-    org_security: Template, platform: PlatformConfig, naming: Naming
+    org_security: Template,
+    platform: PlatformConfig,
+    naming: Naming,
+    templates: dict[str, dict[str, Any]],
 ) -> None:
     [call] = calls_of(org_security, "GuardDuty", "UpdateOrganizationConfiguration")
     text = call["text"]
@@ -98,8 +103,15 @@ def test_guardduty_auto_enables_the_organization(
     for feature in GUARDDUTY_FEATURES:
         assert f'{{"Name":"{feature}","AutoEnable":"ALL"' in text
     assert '"AdditionalConfiguration":[{"Name":"EKS_ADDON_MANAGEMENT","AutoEnable":"ALL"}]' in text
-    # The detector id comes from the Detection stack (a cross-stack reference).
-    assert "innovate-security-detection" in text or "ImportValue" in text
+    # The detector id is the Detection stack's detector (a cross-stack reference).
+    [detector_ref] = [
+        part
+        for part in call["resource"]["Properties"]["Create"]["Fn::Join"][1]
+        if isinstance(part, dict)
+    ]
+    detection = templates[naming.stack_name("security", "detection")]
+    [detector] = resources(detection, "AWS::GuardDuty::Detector")
+    assert produced_value(templates, detector_ref) == {"Ref": detector}
 
 
 def test_organization_calls_in_the_security_account_are_exempt_from_the_scp(
@@ -110,9 +122,17 @@ def test_organization_calls_in_the_security_account_are_exempt_from_the_scp(
     guardduty_role = next(n for n in named if n and n.endswith("guardduty-org-config"))
     arn = f"arn:aws:iam::{platform.account_id('security')}:role/{guardduty_role}"
     assert any(fnmatch.fnmatch(arn, p) for p in naming.platform_automation_principal_arns())
-    # ... and nothing else in the stack relies on a CDK-generated role for an org-wide write.
-    for call in sdk_calls(org_security):
-        assert call["resource"]["Properties"].get("InstallLatestAwsSdk") is False
+    # ... and every organization-wide write of the stack runs as that exempt, named role,
+    # not as a CDK-generated role (which the SCP would refuse).
+    calls = sdk_calls(org_security)
+    assert calls
+    role_logical = next(
+        k for k, r in roles.items() if r["Properties"].get("RoleName") == guardduty_role
+    )
+    functions = org_security.find_resources("AWS::Lambda::Function")
+    for call in calls:
+        token = call["resource"]["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+        assert functions[token]["Properties"]["Role"] == {"Fn::GetAtt": [role_logical, "Arn"]}
 
 
 def test_security_hub_central_configuration(
@@ -185,17 +205,30 @@ def test_security_account_is_delegated_administrator(
         assert trusted_ids <= set(call["depends_on"])
 
 
-def test_config_recorders_roll_out_to_workload_accounts(
-    management: Template, platform: PlatformConfig, naming: Naming
+def test_config_recorders_roll_out_to_every_member_account_and_allowed_region(
+    management: Template,
+    platform: PlatformConfig,
+    naming: Naming,
+    templates: dict[str, dict[str, Any]],
 ) -> None:
     [stack_set] = management.find_resources("AWS::CloudFormation::StackSet").values()
     props = stack_set["Properties"]
     assert props["PermissionModel"] == "SERVICE_MANAGED"
     assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
-    [instances] = props["StackInstancesGroup"]
-    assert instances["Regions"] == [platform.home_region]
-    [ou] = instances["DeploymentTargets"]["OrganizationalUnitIds"]
-    assert "innovate-management-organization" in json.dumps(ou) or "ImportValue" in json.dumps(ou)
+    organization = templates[naming.stack_name("management", "organization")]
+    ous = {
+        produced_value(templates, ou)["Fn::GetAtt"][0]: group["Regions"]
+        for group in props["StackInstancesGroup"]
+        for ou in group["DeploymentTargets"]["OrganizationalUnitIds"]
+    }
+    workloads = logical_id(organization, "AWS::Organizations::OrganizationalUnit", "/OuWorkloads")
+    security = logical_id(organization, "AWS::Organizations::OrganizationalUnit", "/OuSecurity")
+    home = platform.home_region
+    allowed = list(platform.organization.allowed_regions)
+    # item 11: workload accounts in every allowed region; the security/logs account records
+    # its home region in its Detection stack, the other regions through the StackSet.
+    assert ous == {workloads: allowed, security: [r for r in allowed if r != home]}
+    assert props["OperationPreferences"]["RegionOrder"][0] == home
     body = json.loads(props["TemplateBody"])
     types = {r["Type"] for r in body["Resources"].values()}
     assert types == {
@@ -203,3 +236,83 @@ def test_config_recorders_roll_out_to_workload_accounts(
     }  # fmt: skip
     channel = body["Resources"]["DeliveryChannel"]["Properties"]
     assert channel["S3BucketName"] == naming.log_bucket_name("config")
+    # Global resource types (IAM) are recorded in the home region only.
+    recording = body["Resources"]["Recorder"]["Properties"]["RecordingGroup"]
+    condition = recording["IncludeGlobalResourceTypes"]["Fn::If"]
+    assert body["Conditions"][condition[0]] == {"Fn::Equals": [{"Ref": "AWS::Region"}, home]}
+    assert condition[1:] == [True, False]
+
+
+def _depends_on(resource: dict[str, Any]) -> list[str]:
+    value = resource.get("DependsOn", [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def test_stack_set_delivery_channel_is_created_after_the_recorder(management: Template) -> None:
+    """Item 1: Config refuses a delivery channel before a recorder exists; with a failure
+    tolerance of 0 a StackSet instance racing them fails the whole operation."""
+    [stack_set] = management.find_resources("AWS::CloudFormation::StackSet").values()
+    body = json.loads(stack_set["Properties"]["TemplateBody"])
+    assert stack_set["Properties"]["OperationPreferences"]["FailureToleranceCount"] == 0
+    assert _depends_on(body["Resources"]["DeliveryChannel"]) == ["Recorder"]
+    assert "DependsOn" not in body["Resources"]["Recorder"]
+
+
+@pytest.mark.parametrize(
+    ("scope", "purpose"), [("security", "detection"), ("management", "security-services")]
+)
+def test_stack_delivery_channel_is_created_after_the_recorder(
+    templates: dict[str, dict[str, Any]], naming: Naming, scope: str, purpose: str
+) -> None:
+    """Item 1 in the security/logs account's Detection stack and the management account's
+    own recorder (item 11)."""
+    template = templates[naming.stack_name(scope, purpose)]
+    [recorder] = resources(template, "AWS::Config::ConfigurationRecorder")
+    [channel] = resources(template, "AWS::Config::DeliveryChannel").values()
+    assert recorder in _depends_on(channel)
+    assert channel["Properties"]["S3BucketName"] == naming.log_bucket_name("config")
+
+
+def test_guardduty_and_management_config_cover_every_other_allowed_region(
+    synth: Synth, platform: PlatformConfig, naming: Naming, templates: dict[str, dict[str, Any]]
+) -> None:
+    """Item 11: GuardDuty is regional (delegated administrator, detector and organization
+    auto-enable per region), and service-managed StackSets never reach the management
+    account: every allowed region besides home gets the three, in that order."""
+    others = [r for r in platform.organization.allowed_regions if r != platform.home_region]
+    assert others, "the committed config allows us-east-1 besides the home region"
+    security = platform.account_id("security")
+    for region in others:
+        detection = templates[naming.stack_name("security", f"detection-{region}")]
+        delegation = templates[naming.stack_name("management", f"delegation-{region}")]
+        auto = templates[naming.stack_name("security", f"organization-{region}")]
+        [detector] = resources(detection, "AWS::GuardDuty::Detector")
+        stacks = {s.stack_name: s for s in synth.accounts.regional}
+        deps = {name: {d.stack_name for d in stack.dependencies} for name, stack in stacks.items()}
+        d_name = naming.stack_name("security", f"detection-{region}")
+        m_name = naming.stack_name("management", f"delegation-{region}")
+        o_name = naming.stack_name("security", f"organization-{region}")
+        assert stacks[d_name].region == stacks[m_name].region == stacks[o_name].region == region
+        assert d_name in deps[m_name]
+        assert m_name in deps[o_name]
+        [delegate] = calls_of(
+            Template.from_json(delegation), "GuardDuty", "EnableOrganizationAdminAccount"
+        )
+        assert json.loads(delegate["text"])["parameters"] == {"AdminAccountId": security}
+        [call] = calls_of(Template.from_json(auto), "GuardDuty", "UpdateOrganizationConfiguration")
+        assert '"AutoEnableOrganizationMembers":"ALL"' in call["text"]
+        [detector_ref] = [
+            part
+            for part in call["resource"]["Properties"]["Create"]["Fn::Join"][1]
+            if isinstance(part, dict)
+        ]
+        assert produced_value(templates, detector_ref) == {"Ref": detector}
+        [recorder] = resources(delegation, "AWS::Config::ConfigurationRecorder").values()
+        assert recorder["Properties"]["RecordingGroup"]["IncludeGlobalResourceTypes"] is False
+        assert recorder["Properties"]["RoleARN"].endswith(
+            ":role/" + naming.security_role_name("config-recorder")
+        )
+        [channel] = resources(delegation, "AWS::Config::DeliveryChannel").values()
+        assert _depends_on(channel) == list(
+            resources(delegation, "AWS::Config::ConfigurationRecorder")
+        )

@@ -81,8 +81,11 @@ def test_guardrails_are_attached_per_ou(
 ) -> None:
     template = synth.template(synth.accounts.organization)
     prod = {"Fn::GetAtt": [ou_logical_ids(template)["Workloads/Prod"], "Id"]}
+    workloads = {"Fn::GetAtt": [ou_logical_ids(template)["Workloads"], "Id"]}
     root = platform.accounts.organization.root_id
     assert attachments(template) == {
+        "innovate-scp-workload-network-integrity": [workloads],
+        "innovate-scp-deployment-roles": [root],
         "innovate-scp-baseline-organization": [root],
         "innovate-scp-baseline-security-services": [root],
         "innovate-scp-baseline-data-protection": [root],

@@ -37,8 +37,11 @@ def test_management_and_security_accounts(synth_lake: Synth) -> None:
         assert stack is not None
         assert stack.account == platform.account_id("security")
     for stack in stacks.stacks():
-        assert stack.region == platform.home_region
+        expected = platform.home_region if stack not in stacks.regional else stack.region
+        assert stack.region == expected
         assert stack.termination_protection is True
+    others = [r for r in platform.organization.allowed_regions if r != platform.home_region]
+    assert sorted({s.region for s in stacks.regional}) == sorted(others)
 
 
 def test_deploy_order(synth: Synth) -> None:

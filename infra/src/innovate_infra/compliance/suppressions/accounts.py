@@ -7,7 +7,10 @@ from aws_cdk import Stack
 
 from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment, ResourceMatcher
 from innovate_infra.compliance.suppressions.rules import AWS, MANAGED, both
-from innovate_infra.constructs.detection.baseline import CONFIG_RECORDER_ROLE_ID
+from innovate_infra.constructs.detection.baseline import (
+    CONFIG_RECORDER_POLICY_PATH,
+    CONFIG_RECORDER_ROLE_ID,
+)
 from innovate_infra.constructs.detection.organization import (
     CONFIG_AGGREGATOR_ROLE_ID,
     GUARDDUTY_ROLE_ID,
@@ -27,6 +30,12 @@ from innovate_infra.stacks.accounts.detection import DetectionStack, SecurityOrg
 from innovate_infra.stacks.accounts.identity import IdentityStack
 from innovate_infra.stacks.accounts.log_archive import LogArchiveStack
 from innovate_infra.stacks.accounts.organization import OrganizationStack
+from innovate_infra.stacks.accounts.regional import (
+    REGIONAL_GUARDDUTY_ROLE_ID,
+    RegionalDelegationStack,
+    RegionalDetectionStack,
+    RegionalOrganizationStack,
+)
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 
 ACCOUNT_STACKS: tuple[type[Stack], ...] = (
@@ -38,6 +47,9 @@ ACCOUNT_STACKS: tuple[type[Stack], ...] = (
     SecurityServicesStack,
     SecurityOrganizationStack,
     SecurityLakeStack,
+    RegionalDetectionStack,
+    RegionalDelegationStack,
+    RegionalOrganizationStack,
 )
 
 # Construct id of the singleton provider function AwsCustomResource adds to a stack.
@@ -79,10 +91,16 @@ UNSCOPED_WRITE_CALL_POLICY = ResourceMatcher(
     ),
     description="policies of the StackSets trusted-access and GuardDuty delegation calls",
 )
+REGIONAL_DELEGATION_CALL_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    stacks=(RegionalDelegationStack,),
+    path=f"{RegionalDelegationStack.DELEGATION_ID}/{_CALL_POLICY}",
+    description="policy of the GuardDuty delegation call in an allowed region other than home",
+)
 GUARDDUTY_ORG_ROLE = ResourceMatcher(
     cfn_type="AWS::IAM::Role",
-    stacks=(SecurityOrganizationStack,),
-    path=f".+/{GUARDDUTY_ROLE_ID}/Resource",
+    stacks=(SecurityOrganizationStack, RegionalOrganizationStack),
+    path=f"(.+/)?({GUARDDUTY_ROLE_ID}|{REGIONAL_GUARDDUTY_ROLE_ID})/Resource",
     description="role of the GuardDuty organization-configuration call",
 )
 ACCESS_LOG_BUCKET = ResourceMatcher(
@@ -121,11 +139,19 @@ TRAIL_ROLE_POLICY = ResourceMatcher(
 )
 AWS_SERVICE_POLICY_ROLES = ResourceMatcher(
     cfn_type="AWS::IAM::Role",
-    stacks=(DetectionStack, SecurityOrganizationStack, SecurityLakeStack),
+    stacks=(DetectionStack, SecurityOrganizationStack, SecurityLakeStack, SecurityServicesStack),
     path=(
-        f".+/({CONFIG_RECORDER_ROLE_ID}|{CONFIG_AGGREGATOR_ROLE_ID}|{META_STORE_ROLE_ID})/Resource"
+        f"(.+/)?({CONFIG_RECORDER_ROLE_ID}|{CONFIG_AGGREGATOR_ROLE_ID}|{META_STORE_ROLE_ID})"
+        "/Resource"
     ),
     description="AWS Config recorder and aggregator roles, Security Lake meta-store role",
+)
+
+CONFIG_RECORDER_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    stacks=(DetectionStack, SecurityServicesStack),
+    path=f"(.+/)?{CONFIG_RECORDER_POLICY_PATH}",
+    description="AWS Config recorder role's delivery policy (security/logs, management)",
 )
 
 
@@ -257,8 +283,34 @@ def trail_role_acknowledgment(naming: Naming) -> NagAcknowledgment:
     )
 
 
+def config_recorder_acknowledgment(naming: Naming) -> NagAcknowledgment:
+    """Its wildcard finding ids name the account's Config prefix and the archive key."""
+    return NagAcknowledgment(
+        rule_ids=(
+            *(
+                AWS + f"IAM5[Resource::{naming.config_delivery_object_arn(account)}]"
+                for account in naming.recorder_account_ids
+            ),
+            AWS + f"IAM5[Resource::{naming.log_archive_key_arn_pattern}]",
+            *both("IAMNoInlinePolicy"),
+        ),
+        matcher=CONFIG_RECORDER_POLICY,
+        reason='The statements AWS Config documents for a custom recorder role ("Permissions '
+        'for the IAM role assigned to AWS Config"): s3:PutObject/PutObjectAcl under this '
+        "account's own AWSLogs/<account>/Config/ prefix with the bucket-owner-full-control "
+        "ACL (object names are chosen by Config at run time), and kms:Decrypt/GenerateDataKey "
+        "on the archive key, which an IAM policy cannot name by alias across stacks: the key "
+        "wildcard is bound to that key by kms:ResourceAliases and to S3 by kms:ViaService. "
+        "Inline on the dedicated recorder role so the grant cannot be attached elsewhere.",
+    )
+
+
 def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
-    return (*ACKNOWLEDGMENTS, trail_role_acknowledgment(naming))
+    return (
+        *ACKNOWLEDGMENTS,
+        trail_role_acknowledgment(naming),
+        config_recorder_acknowledgment(naming),
+    )
 
 
 CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
@@ -288,6 +340,14 @@ CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
         "the management account and names the security account explicitly.",
     ),
     CheckovSkip(
+        "CKV_AWS_111",
+        REGIONAL_DELEGATION_CALL_POLICY,
+        "guardduty:EnableOrganizationAdminAccount and the Organizations calls it makes support "
+        "only Resource '*' (no resource-level permissions); it runs once per allowed region "
+        "from the management account, outside any SCP, and names the security/logs account "
+        "explicitly as the delegated administrator.",
+    ),
+    CheckovSkip(
         "CKV_AWS_18",
         ACCESS_LOG_BUCKET,
         _ACCESS_LOGS,
@@ -295,9 +355,11 @@ CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
     CheckovSkip(
         "CKV_AWS_33",
         ARCHIVE_KEY,
-        "The only '*' principal statement is bounded by aws:PrincipalOrgID (this organization) "
-        "and kms:ViaService (S3 in the home region): it lets the organization's Firehose delivery "
-        "roles encrypt the objects they write to the archive, nothing else.",
+        "The '*' principal statements are bounded by aws:PrincipalOrgID (this organization) "
+        "and kms:ViaService (S3 in the home region): one lets the organization's Firehose "
+        "delivery roles encrypt the objects they write to the archive; the other lets only the "
+        "AWS Config recorder roles (aws:PrincipalArn) encrypt configuration items. Neither "
+        "allows decrypting archived logs.",
     ),
 )
 

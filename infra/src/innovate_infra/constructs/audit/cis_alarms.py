@@ -239,6 +239,23 @@ CIS_CONTROLS: tuple[CisControl, ...] = (
 )
 
 
+# Alarms of the platform's own controls, beside CIS's (same topic, same namespace).
+BREAK_GLASS_CONTROL = "break-glass"
+PLATFORM_CONTROLS: tuple[CisControl, ...] = (
+    CisControl(
+        BREAK_GLASS_CONTROL,
+        "BreakGlassSession",
+        "Break-glass permission set used: every sign-in to, and every call made with, an "
+        "AWSReservedSSO_BreakGlassAdmin role in any account",
+        # Identity Center sign-ins are AssumeRoleWithSAML calls into the account's
+        # AWSReservedSSO_<set>_<suffix> role; later calls carry the role as session issuer.
+        "{ ($.userIdentity.sessionContext.sessionIssuer.userName = "
+        '"AWSReservedSSO_BreakGlassAdmin_*") || (($.eventName = "AssumeRoleWithSAML") && '
+        '($.requestParameters.roleArn = "*AWSReservedSSO_BreakGlassAdmin_*")) }',
+    ),
+)
+
+
 class CisAlarms(Construct):
     def __init__(
         self,
@@ -261,7 +278,7 @@ class CisAlarms(Construct):
         )
         self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for control in CIS_CONTROLS:
+        for control in (*CIS_CONTROLS, *PLATFORM_CONTROLS):
             metric_filter = logs.MetricFilter(
                 self,
                 f"{control.name}Filter",
@@ -274,7 +291,11 @@ class CisAlarms(Construct):
             alarm = cloudwatch.Alarm(
                 self,
                 f"{control.name}Alarm",
-                alarm_description=f"CIS {control.control}: {control.description}",
+                alarm_description=(
+                    f"CIS {control.control}: {control.description}"
+                    if control in CIS_CONTROLS
+                    else f"Platform control {control.control}: {control.description}"
+                ),
                 metric=metric_filter.metric(statistic="Sum", period=Duration.minutes(5)),
                 threshold=1,
                 evaluation_periods=1,

@@ -21,6 +21,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from innovate_infra.constructs.kms.key_policy import explicit_key_policy
 from innovate_infra.constructs.logging.log_group import set_retention_days
 
 
@@ -30,6 +31,7 @@ class AuditLogStoreProps:
     account: str
     """The management account (the trail's)."""
     key_alias: str
+    key_admin_principal_arns: Sequence[str]
     log_group_name: str
     retention_days: int
 
@@ -49,6 +51,7 @@ class AuditLogStore(Construct):
             "security alarm topic",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
+            policy=explicit_key_policy(account, props.key_admin_principal_arns),
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -117,7 +120,17 @@ class OrganizationTrail(Construct):
             self,
             "CloudWatchLogsRole",
             role_name=props.role_name,
-            assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com"),
+            # Confused deputy: only CloudTrail delivering this trail (CloudTrail User Guide,
+            # "Cross-service confused deputy prevention").
+            assumed_by=iam.ServicePrincipal(
+                "cloudtrail.amazonaws.com",
+                conditions={
+                    "StringEquals": {
+                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudtrail:{Aws.REGION}:"
+                        f"{Aws.ACCOUNT_ID}:trail/{props.trail_name}"
+                    }
+                },
+            ),
             description="Lets the organization trail write to its CloudWatch log group",
         )
         # The log group's GetAtt Arn ends in ":*"; the streams' ARN is built from its name.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import aws_config as config_
 from aws_cdk import aws_guardduty as guardduty
@@ -40,28 +41,126 @@ def security_hub_standard_arns(region: str, cis_version: str) -> list[str]:
 
 # Construct ids of the roles that carry an AWS-managed service policy (suppressions).
 CONFIG_RECORDER_ROLE_ID = "ConfigRecorderRole"
+CONFIG_RECORDER_POLICY_PATH = f"{CONFIG_RECORDER_ROLE_ID}/DefaultPolicy/Resource"
 
 
-def config_recorder_role(scope: Construct, role_name: str) -> iam.Role:
+@dataclass(frozen=True)
+class ConfigDelivery:
+    """Where a recorder delivers: the archive's Config bucket, encrypted by default with
+    the archive key (security/logs account), addressed by name and alias."""
+
+    bucket_name: str
+    key_account: str
+    key_region: str
+    key_alias: str
+
+
+def config_delivery_statements(
+    delivery: ConfigDelivery, account: str | dict[str, str]
+) -> list[dict[str, Any]]:
+    """The recorder role's delivery permissions, as AWS Config documents them for a custom
+    role ("Permissions for the IAM role assigned to AWS Config"): write under the account's
+    own prefix with the bucket-owner ACL, check the bucket ACL, and use the archive key.
+    ``account`` may be an intrinsic (the StackSet template passes ``AWS::AccountId``)."""
+    bucket = f"arn:aws:s3:::{delivery.bucket_name}"
+    return [
+        {
+            "Sid": "DeliverConfigurationItems",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:PutObjectAcl"],
+            "Resource": f"{bucket}/AWSLogs/{account}/Config/*"
+            if isinstance(account, str)
+            else {"Fn::Join": ["", [bucket, "/AWSLogs/", account, "/Config/*"]]},
+            "Condition": {"StringLike": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+        },
+        {
+            "Sid": "CheckDeliveryBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+            "Resource": bucket,
+        },
+        {
+            "Sid": "EncryptWithTheArchiveKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": f"arn:aws:kms:{delivery.key_region}:{delivery.key_account}:key/*",
+            "Condition": {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": delivery.key_alias},
+                "StringEquals": {"kms:ViaService": f"s3.{delivery.key_region}.amazonaws.com"},
+            },
+        },
+    ]
+
+
+def config_recorder_role(
+    scope: Construct, role_name: str, *, account: str, delivery: ConfigDelivery
+) -> iam.Role:
     role = iam.Role(
         scope,
         CONFIG_RECORDER_ROLE_ID,
         role_name=role_name,
-        assumed_by=iam.ServicePrincipal("config.amazonaws.com"),
+        # Confused deputy: only Config acting for this account (Config Developer Guide,
+        # "Permissions for the IAM role assigned to AWS Config").
+        assumed_by=iam.ServicePrincipal(
+            "config.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
+        ),
         managed_policies=[
             iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWS_ConfigRole")
         ],
-        description="AWS Config recorder: reads resource configuration in this account",
+        description="AWS Config recorder: reads resource configuration in this account and "
+        "delivers it to the log archive",
     )
+    for statement in config_delivery_statements(delivery, account):
+        role.add_to_policy(iam.PolicyStatement.from_json(statement))
     return role
+
+
+class ConfigRecorder:
+    """A recorder and its delivery channel. The channel depends on the recorder: AWS
+    Config refuses a delivery channel while no recorder exists ("Before you can create a
+    delivery channel, you must create a configuration recorder", PutDeliveryChannel /
+    AWS::Config::DeliveryChannel)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        role_name: str,
+        account: str,
+        delivery: ConfigDelivery,
+        include_global_resource_types: bool,
+    ) -> None:
+        # Creates its resources in ``scope`` itself (their logical ids are frozen).
+        role = config_recorder_role(scope, role_name, account=account, delivery=delivery)
+        self.recorder = config_.CfnConfigurationRecorder(
+            scope,
+            "ConfigRecorder",
+            name="default",
+            role_arn=role.role_arn,
+            recording_group=config_.CfnConfigurationRecorder.RecordingGroupProperty(
+                all_supported=True, include_global_resource_types=include_global_resource_types
+            ),
+        )
+        self.delivery_channel = config_.CfnDeliveryChannel(
+            scope,
+            "ConfigDeliveryChannel",
+            name="default",
+            s3_bucket_name=delivery.bucket_name,
+            config_snapshot_delivery_properties=config_.CfnDeliveryChannel.ConfigSnapshotDeliveryPropertiesProperty(
+                delivery_frequency="TwentyFour_Hours"
+            ),
+        )
+        self.delivery_channel.add_dependency(self.recorder)
+        self.role = role
 
 
 @dataclass(frozen=True)
 class DetectionBaselineProps:
     finding_frequency: str
     standard_arns: Sequence[str]
+    account: str
     config_recorder_role_name: str
-    config_bucket_name: str
+    config_delivery: ConfigDelivery
 
 
 class DetectionBaseline(Construct):
@@ -103,22 +202,12 @@ class DetectionBaseline(Construct):
         for standard in self.standards:
             standard.add_resource_dependency(self.hub)
 
-        role = config_recorder_role(self, props.config_recorder_role_name)
-        self.recorder = config_.CfnConfigurationRecorder(
+        recorder = ConfigRecorder(
             self,
-            "ConfigRecorder",
-            name="default",
-            role_arn=role.role_arn,
-            recording_group=config_.CfnConfigurationRecorder.RecordingGroupProperty(
-                all_supported=True, include_global_resource_types=True
-            ),
+            role_name=props.config_recorder_role_name,
+            account=props.account,
+            delivery=props.config_delivery,
+            include_global_resource_types=True,
         )
-        self.delivery_channel = config_.CfnDeliveryChannel(
-            self,
-            "ConfigDeliveryChannel",
-            name="default",
-            s3_bucket_name=props.config_bucket_name,
-            config_snapshot_delivery_properties=config_.CfnDeliveryChannel.ConfigSnapshotDeliveryPropertiesProperty(
-                delivery_frequency="TwentyFour_Hours"
-            ),
-        )
+        self.recorder = recorder.recorder
+        self.delivery_channel = recorder.delivery_channel

@@ -154,7 +154,11 @@ class OrganizationSecurity(Construct):
             self,
             CONFIG_AGGREGATOR_ROLE_ID,
             role_name=props.aggregator_role_name,
-            assumed_by=iam.ServicePrincipal("config.amazonaws.com"),
+            # Confused deputy: only Config acting for this (the aggregator's) account.
+            assumed_by=iam.ServicePrincipal(
+                "config.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": account}},
+            ),
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name(
                     "service-role/AWSConfigRoleForOrganizations"

@@ -39,7 +39,8 @@ PERMISSION_SETS: dict[str, PermissionSetSpec] = {
         ),
         PermissionSetSpec(
             name="PlatformEngineer",
-            description="Operates the platform; deploys through the CDK bootstrap roles.",
+            description="Operates the platform; deploys to Development through the CDK bootstrap "
+            "roles (production and security/logs: the delivery pipeline only).",
             managed_policies=(AWS_MANAGED + "PowerUserAccess",),
             inline_policy="permission-sets/platform-engineer",
             session_duration="PT4H",

@@ -22,6 +22,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
+from innovate_infra.constructs.kms.key_policy import explicit_key_policy
+
 LogPurpose = Literal["cloudtrail", "flowlogs", "alb", "waf-api", "config", "access-logs"]
 LOG_PURPOSES: tuple[LogPurpose, ...] = (
     "cloudtrail",
@@ -45,9 +47,13 @@ DELETION_ACTIONS = [
 ]
 
 
+ObjectLockMode = Literal["GOVERNANCE", "COMPLIANCE"]
+
+
 @dataclass(frozen=True)
 class ArchiveRetention:
-    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"]
+    object_lock_mode: ObjectLockMode
+    cloudtrail_object_lock_mode: ObjectLockMode
     object_lock_days: int
     infrequent_access_after_days: int
     glacier_after_days: int
@@ -68,6 +74,14 @@ class LogArchiveBucketsProps:
     organization_trail_arn: str
     break_glass_principal_arns: Sequence[str]
     retention: ArchiveRetention
+    account_id: str
+    """The security/logs account, owner of the archive."""
+    key_admin_principal_arns: Sequence[str]
+    config_source_account_ids: Sequence[str]
+    """Every account whose AWS Config recorder delivers to the archive."""
+    config_recorder_role_name: str
+    reader_principal_arns: Sequence[str]
+    """Who may decrypt archived logs through S3 (security auditors, break-glass)."""
 
 
 def bucket_id(purpose: LogPurpose) -> str:
@@ -96,33 +110,48 @@ class LogArchiveBuckets(Construct):
             "Config)",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
+            policy=explicit_key_policy(props.account_id, props.key_admin_principal_arns),
         )
+        self._cloudtrail_key_policy(trail_arn)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="CloudTrailEncryptsOrganizationTrail",
-                principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
-                actions=["kms:GenerateDataKey*", "kms:DescribeKey"],
+                sid="LogDeliveryEncryptsWorkloadLogs",
+                principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+                actions=["kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
                 resources=["*"],
                 conditions={
-                    "StringEquals": {"aws:SourceArn": trail_arn},
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": (
-                            f"arn:aws:cloudtrail:*:{props.management_account_id}:trail/*"
-                        )
-                    },
+                    "StringEquals": {"aws:SourceAccount": list(props.workload_account_ids)}
                 },
             )
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="OrganizationLogDeliveryServices",
-                principals=[
-                    iam.ServicePrincipal("delivery.logs.amazonaws.com"),
-                    iam.ServicePrincipal("config.amazonaws.com"),
-                ],
-                actions=["kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                # Config delivers as its service principal when the bucket policy does not
+                # admit the recorder's role (Config Developer Guide, "Permissions for the KMS
+                # key"); org-id conditions do not work for it, so the accounts are listed.
+                sid="ConfigServiceEncryptsConfigurationItems",
+                principals=[iam.ServicePrincipal("config.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceOrgID": org_id}},
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": list(props.config_source_account_ids)}
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                # The recorders' own roles (same account: Config always uses the role).
+                sid="ConfigRecorderRolesThroughS3",
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "aws:PrincipalOrgID": org_id,
+                        "kms:ViaService": f"s3.{region}.amazonaws.com",
+                    },
+                    "ArnLike": {"aws:PrincipalArn": self._config_role_arns()},
+                },
             )
         )
         self.key.add_to_resource_policy(
@@ -136,6 +165,18 @@ class LogArchiveBuckets(Construct):
                         "aws:PrincipalOrgID": org_id,
                         "kms:ViaService": f"s3.{region}.amazonaws.com",
                     }
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ReadersDecryptThroughS3",
+                principals=[iam.AccountPrincipal(props.account_id)],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    "ArnLike": {"aws:PrincipalArn": list(props.reader_principal_arns)},
                 },
             )
         )
@@ -196,12 +237,27 @@ class LogArchiveBuckets(Construct):
             )
         ]
 
+    def object_lock_mode(self, purpose: LogPurpose) -> ObjectLockMode | None:
+        """The Object Lock default-retention mode of an archive bucket; None for the Config
+        bucket: AWS Config "does not support the delivery channel to an Amazon S3 bucket
+        where object lock is enabled" (AWS::Config::DeliveryChannel reference)."""
+        la = self._props.retention
+        if purpose == "config":
+            return None
+        if purpose == "cloudtrail":
+            return la.cloudtrail_object_lock_mode
+        return la.object_lock_mode
+
     def _archive_bucket(self, purpose: LogPurpose, *, kms_encrypted: bool) -> s3.Bucket:
         la = self._props.retention
+        mode = self.object_lock_mode(purpose)
+        days = Duration.days(la.object_lock_days)
         retention = (
-            s3.ObjectLockRetention.compliance(Duration.days(la.object_lock_days))
-            if la.object_lock_mode == "COMPLIANCE"
-            else s3.ObjectLockRetention.governance(Duration.days(la.object_lock_days))
+            None
+            if mode is None
+            else s3.ObjectLockRetention.compliance(days)
+            if mode == "COMPLIANCE"
+            else s3.ObjectLockRetention.governance(days)
         )
         bucket = s3.Bucket(
             self,
@@ -211,7 +267,7 @@ class LogArchiveBuckets(Construct):
             encryption_key=self.key if kms_encrypted else None,
             bucket_key_enabled=kms_encrypted,
             versioned=True,
-            object_lock_enabled=True,
+            object_lock_enabled=True if retention is not None else None,
             object_lock_default_retention=retention,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -340,12 +396,105 @@ class LogArchiveBuckets(Construct):
             )
         )
 
+    def _config_role_arns(self) -> list[str]:
+        return [f"arn:aws:iam::*:role/{self._props.config_recorder_role_name}"]
+
     def _config_policy(self, bucket: s3.Bucket) -> None:
-        self._service_delivery_policy(
-            bucket,
-            sid_prefix="Config",
-            service="config.amazonaws.com",
-            write_resources=[bucket.arn_for_objects("AWSLogs/*/Config/*")],
+        """AWS Config Developer Guide, "Permissions for the Amazon S3 bucket": the recorder's
+        role writes (always in the same account, first attempt across accounts); otherwise
+        Config writes as its service principal, which org-id conditions do not cover, so
+        the accounts are listed (``aws:SourceAccount``) and each writes under its own
+        ``AWSLogs/<account>/Config/`` prefix only."""
+        props = self._props
+        config = iam.ServicePrincipal("config.amazonaws.com")
+        sources = {"aws:SourceAccount": list(props.config_source_account_ids)}
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigAclCheck",
+                principals=[config],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringEquals": sources},
+            )
+        )
+        for account in props.config_source_account_ids:
+            bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"ConfigWrite{account}",
+                    principals=[config],
+                    actions=["s3:PutObject"],
+                    resources=[bucket.arn_for_objects(f"AWSLogs/{account}/Config/*")],
+                    conditions={
+                        "StringEquals": {
+                            "aws:SourceAccount": account,
+                            "s3:x-amz-acl": "bucket-owner-full-control",
+                        }
+                    },
+                )
+            )
+        roles = {
+            "StringEquals": {"aws:PrincipalOrgID": props.organization_id},
+            "ArnLike": {"aws:PrincipalArn": self._config_role_arns()},
+        }
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigRecorderRolesAclCheck",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions=roles,
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigRecorderRolesWriteOwnPrefix",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject", "s3:PutObjectAcl"],
+                resources=[bucket.arn_for_objects("AWSLogs/${aws:PrincipalAccount}/Config/*")],
+                conditions=roles,
+            )
+        )
+
+    def _cloudtrail_key_policy(self, trail_arn: str) -> None:
+        """CloudTrail User Guide, "Configure AWS KMS key policies for CloudTrail": encrypt
+        under the trail's encryption context; DescribeKey in its own statement (it carries
+        no encryption context); Decrypt, required to create or update a trail whose bucket
+        uses an S3 Bucket Key. All three only for the organization trail (aws:SourceArn)."""
+        cloudtrail = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        this_trail = {"aws:SourceArn": trail_arn}
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailEncryptsOrganizationTrail",
+                principals=[cloudtrail],
+                actions=["kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": this_trail,
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": (
+                            f"arn:aws:cloudtrail:*:{self._props.management_account_id}:trail/*"
+                        )
+                    },
+                },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailDescribesKey",
+                principals=[cloudtrail],
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": this_trail},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailDecryptsForBucketKey",
+                principals=[cloudtrail],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": this_trail},
+            )
         )
 
     def _alb_policy(self, bucket: s3.Bucket) -> None:

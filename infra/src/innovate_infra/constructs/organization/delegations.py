@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
+from innovate_infra.constructs.detection.baseline import ConfigDelivery, config_delivery_statements
 from innovate_infra.constructs.organization.api_call import OrganizationApiCall
 
 # Services that need trusted access to the organization.
@@ -44,11 +45,15 @@ class SecurityDelegationsProps:
     region: str
     security_lake: bool
     """Also trust and delegate Security Lake."""
+    allowed_regions: Sequence[str]
     recorder_ou_ids: Sequence[str]
-    """OUs whose accounts get the Config recorder (StackSet targets)."""
+    """OUs whose accounts get the Config recorder in every allowed region (StackSet targets)."""
+    regional_recorder_ou_ids: Sequence[str]
+    """OUs whose accounts record the home region with their own stack (the security/logs
+    account's Detection stack) and get the recorder from the StackSet in the other regions."""
     config_recorder_stack_set_name: str
     config_recorder_role_name: str
-    config_bucket_name: str
+    config_delivery: ConfigDelivery
 
 
 class SecurityDelegations(Construct):
@@ -210,32 +215,70 @@ class SecurityDelegations(Construct):
             capabilities=["CAPABILITY_NAMED_IAM"],
             managed_execution={"Active": True},
             operation_preferences=cfn.CfnStackSet.OperationPreferencesProperty(
-                failure_tolerance_count=0, max_concurrent_count=1
+                failure_tolerance_count=0,
+                max_concurrent_count=1,
+                # The home region's instance creates the (global) recorder role first.
+                region_order=[
+                    props.region,
+                    *(r for r in props.allowed_regions if r != props.region),
+                ],
             ),
-            stack_instances_group=[
-                cfn.CfnStackSet.StackInstancesProperty(
-                    deployment_targets=cfn.CfnStackSet.DeploymentTargetsProperty(
-                        organizational_unit_ids=list(props.recorder_ou_ids)
-                    ),
-                    regions=[props.region],
-                )
-            ],
+            stack_instances_group=self._recorder_instances(props),
             template_body=json.dumps(
-                config_recorder_template(props.config_recorder_role_name, props.config_bucket_name),
+                config_recorder_template(
+                    props.config_recorder_role_name, props.config_delivery, props.region
+                ),
                 separators=(",", ":"),
             ),
         )
         self.config_recorders.node.add_dependency(self.stacksets_access)
 
+    @staticmethod
+    def _recorder_instances(
+        props: SecurityDelegationsProps,
+    ) -> list[cfn.CfnStackSet.StackInstancesProperty]:
+        groups = [
+            cfn.CfnStackSet.StackInstancesProperty(
+                deployment_targets=cfn.CfnStackSet.DeploymentTargetsProperty(
+                    organizational_unit_ids=list(props.recorder_ou_ids)
+                ),
+                regions=list(props.allowed_regions),
+            )
+        ]
+        other_regions = [r for r in props.allowed_regions if r != props.region]
+        if props.regional_recorder_ou_ids and other_regions:
+            groups.append(
+                cfn.CfnStackSet.StackInstancesProperty(
+                    deployment_targets=cfn.CfnStackSet.DeploymentTargetsProperty(
+                        organizational_unit_ids=list(props.regional_recorder_ou_ids)
+                    ),
+                    regions=other_regions,
+                )
+            )
+        return groups
 
-def config_recorder_template(role_name: str, bucket_name: str) -> dict[str, object]:
-    """CloudFormation template each workload account runs (through the StackSet)."""
+
+HOME_REGION_CONDITION = "IsHomeRegion"
+
+
+def config_recorder_template(
+    role_name: str, delivery: ConfigDelivery, home_region: str
+) -> dict[str, object]:
+    """CloudFormation template each member account runs in each region (through the
+    StackSet). IAM is global: the recorder role is created in the home region only and
+    global resource types (IAM) are recorded there only, so no item is recorded twice."""
+    account = {"Ref": "AWS::AccountId"}
+    role_arn = {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role_name}"}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "AWS Config recorder delivering to the organization log archive",
+        "Conditions": {
+            HOME_REGION_CONDITION: {"Fn::Equals": [{"Ref": "AWS::Region"}, home_region]}
+        },
         "Resources": {
             "RecorderRole": {
                 "Type": "AWS::IAM::Role",
+                "Condition": HOME_REGION_CONDITION,
                 "Properties": {
                     "RoleName": role_name,
                     "AssumeRolePolicyDocument": {
@@ -245,11 +288,22 @@ def config_recorder_template(role_name: str, bucket_name: str) -> dict[str, obje
                                 "Effect": "Allow",
                                 "Principal": {"Service": "config.amazonaws.com"},
                                 "Action": "sts:AssumeRole",
+                                # Confused deputy: Config acting for this account only.
+                                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
                             }
                         ],
                     },
                     "ManagedPolicyArns": [
                         {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/" + CONFIG_ROLE_POLICY}
+                    ],
+                    "Policies": [
+                        {
+                            "PolicyName": "DeliverToTheLogArchive",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": config_delivery_statements(delivery, account),
+                            },
+                        }
                     ],
                 },
             },
@@ -257,15 +311,22 @@ def config_recorder_template(role_name: str, bucket_name: str) -> dict[str, obje
                 "Type": "AWS::Config::ConfigurationRecorder",
                 "Properties": {
                     "Name": "default",
-                    "RoleARN": {"Fn::GetAtt": ["RecorderRole", "Arn"]},
-                    "RecordingGroup": {"AllSupported": True, "IncludeGlobalResourceTypes": True},
+                    "RoleARN": role_arn,
+                    "RecordingGroup": {
+                        "AllSupported": True,
+                        "IncludeGlobalResourceTypes": {
+                            "Fn::If": [HOME_REGION_CONDITION, True, False]
+                        },
+                    },
                 },
             },
             "DeliveryChannel": {
                 "Type": "AWS::Config::DeliveryChannel",
+                # Config refuses a delivery channel before a recorder exists.
+                "DependsOn": ["Recorder"],
                 "Properties": {
                     "Name": "default",
-                    "S3BucketName": bucket_name,
+                    "S3BucketName": delivery.bucket_name,
                     "ConfigSnapshotDeliveryProperties": {"DeliveryFrequency": "TwentyFour_Hours"},
                 },
             },

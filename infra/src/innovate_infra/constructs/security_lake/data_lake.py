@@ -18,6 +18,8 @@ from aws_cdk import aws_lakeformation as lakeformation
 from aws_cdk import aws_securitylake as securitylake
 from constructs import Construct
 
+from innovate_infra.constructs.kms.key_policy import explicit_key_policy
+
 SOURCE_VERSION = "2.0"
 META_STORE_ROLE_NAME = "AmazonSecurityLakeMetaStoreManagerV2"
 # Construct id of the role that carries an AWS-managed service policy (suppressions).
@@ -31,6 +33,7 @@ class SecurityLakeProps:
     lake_formation_admin_arn: str
     """CloudFormation's execution role: it creates the lake's Glue database and tables."""
     key_alias: str
+    key_admin_principal_arns: Sequence[str]
     retention_days: int
     transition_to_glacier_after_days: int
     sources: Sequence[str]
@@ -77,6 +80,7 @@ class SecurityLakeDataLake(Construct):
             description="Encrypts the Security Lake data lake",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
+            policy=explicit_key_policy(account, props.key_admin_principal_arns),
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(

@@ -17,11 +17,13 @@ from innovate_infra.constructs.audit.trail import (
     OrganizationTrail,
     OrganizationTrailProps,
 )
+from innovate_infra.constructs.detection.baseline import ConfigRecorder
 from innovate_infra.constructs.organization.delegations import (
     SecurityDelegations,
     SecurityDelegationsProps,
 )
 from innovate_infra.naming import Naming
+from innovate_infra.stacks.accounts.detection import config_delivery
 from innovate_infra.stacks.accounts.organization import OrganizationStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 
@@ -49,6 +51,9 @@ class AuditDataStack(PlatformStack):
                 region=platform.home_region,
                 account=platform.account_id("management"),
                 key_alias=naming.audit_key_alias,
+                key_admin_principal_arns=naming.key_admin_principal_arns(
+                    platform.account_id("management"), platform.home_region
+                ),
                 log_group_name=naming.trail_log_group_name,
                 retention_days=platform.accounts.audit.cloudwatch_retention_days,
             ),
@@ -84,12 +89,25 @@ class SecurityServicesStack(PlatformStack):
                 organization_id=accounts.organization.organization_id,
                 security_account_id=platform.account_id("security"),
                 region=platform.home_region,
+                allowed_regions=platform.organization.allowed_regions,
                 security_lake=accounts.security_lake.enabled,
                 recorder_ou_ids=[organization.structure.ou_ids["Workloads"]],
+                regional_recorder_ou_ids=[
+                    organization.structure.ou_ids[accounts.accounts["security"].ou]
+                ],
                 config_recorder_stack_set_name=naming.config_recorder_stack_set_name,
                 config_recorder_role_name=naming.security_role_name("config-recorder"),
-                config_bucket_name=naming.log_bucket_name("config"),
+                config_delivery=config_delivery(platform, naming),
             ),
+        )
+        # Service-managed StackSets never deploy to the management account: it records
+        # its own home region here.
+        self.config_recorder = ConfigRecorder(
+            self,
+            role_name=naming.security_role_name("config-recorder"),
+            account=platform.account_id("management"),
+            delivery=config_delivery(platform, naming),
+            include_global_resource_types=True,
         )
         log_group = audit_data.store.log_group
         self.trail = OrganizationTrail(

@@ -11,6 +11,7 @@ from constructs import Construct
 from innovate_infra.config import PlatformConfig
 from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.detection.baseline import (
+    ConfigDelivery,
     DetectionBaseline,
     DetectionBaselineProps,
     security_hub_standard_arns,
@@ -21,6 +22,16 @@ from innovate_infra.constructs.detection.organization import (
 )
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+
+
+def config_delivery(platform: PlatformConfig, naming: Naming) -> ConfigDelivery:
+    """Every recorder of the organization delivers to the archive's Config bucket."""
+    return ConfigDelivery(
+        bucket_name=naming.log_bucket_name("config"),
+        key_account=platform.account_id("security"),
+        key_region=platform.home_region,
+        key_alias=naming.log_archive_key_alias,
+    )
 
 
 def _standard_arns(platform: PlatformConfig) -> list[str]:
@@ -51,8 +62,9 @@ class DetectionStack(PlatformStack):
             props=DetectionBaselineProps(
                 finding_frequency=platform.accounts.detection.guardduty_finding_frequency,
                 standard_arns=_standard_arns(platform),
+                account=platform.account_id("security"),
                 config_recorder_role_name=naming.security_role_name("config-recorder"),
-                config_bucket_name=naming.log_bucket_name("config"),
+                config_delivery=config_delivery(platform, naming),
             ),
         )
 

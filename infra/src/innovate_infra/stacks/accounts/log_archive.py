@@ -7,7 +7,7 @@ from typing import ClassVar
 from constructs import Construct
 
 from innovate_infra.config import PlatformConfig
-from innovate_infra.config.types import WORKLOAD_ACCOUNT_KEYS, AccountKey
+from innovate_infra.config.types import ACCOUNT_KEYS, WORKLOAD_ACCOUNT_KEYS, AccountKey
 from innovate_infra.constructs.logging.log_archive import (
     LOG_PURPOSES,
     ArchiveRetention,
@@ -39,6 +39,7 @@ class LogArchiveStack(PlatformStack):
         # LogDeliveryWrite ACL (ACLs stay disabled: BucketOwnerEnforced).
         self.node.set_context("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", True)
         archive = platform.accounts.log_archive
+        security = platform.account_id("security")
         self.archive = LogArchiveBuckets(
             self,
             self.ARCHIVE_ID,
@@ -51,8 +52,19 @@ class LogArchiveStack(PlatformStack):
                 bucket_names={p: naming.log_bucket_name(p) for p in LOG_PURPOSES},
                 organization_trail_arn=naming.organization_trail_arn,
                 break_glass_principal_arns=naming.break_glass_principal_arns(),
+                account_id=security,
+                key_admin_principal_arns=naming.key_admin_principal_arns(
+                    security, platform.home_region
+                ),
+                config_source_account_ids=[platform.account_id(k) for k in ACCOUNT_KEYS],
+                config_recorder_role_name=naming.security_role_name("config-recorder"),
+                reader_principal_arns=[
+                    *naming.sso_role_arns("SecurityAuditor", security),
+                    *naming.break_glass_principal_arns(),
+                ],
                 retention=ArchiveRetention(
                     object_lock_mode=archive.object_lock_mode,
+                    cloudtrail_object_lock_mode=archive.cloudtrail_object_lock_mode,
                     object_lock_days=archive.object_lock_days,
                     infrequent_access_after_days=archive.infrequent_access_after_days,
                     glacier_after_days=archive.glacier_after_days,

@@ -9,6 +9,11 @@ from constructs import Construct
 from innovate_infra.config import PlatformConfig
 from innovate_infra.config.accounts import ROOT_TARGET
 from innovate_infra.config.types import AccountKey
+from innovate_infra.constructs.organization.access_role import (
+    ImportedAccount,
+    OrganizationAccessRoles,
+    OrganizationAccessRolesProps,
+)
 from innovate_infra.constructs.organization.guardrails import (
     GuardrailAttachment,
     GuardrailPolicies,
@@ -57,6 +62,29 @@ class OrganizationStack(PlatformStack):
                 },
                 access_role_name=ORGANIZATION_ACCESS_ROLE,
             ),
+        )
+        imported: dict[str, ImportedAccount] = {
+            key: ImportedAccount(
+                account_id=platform.account_id(key), ou_id=self.structure.ou_ids[member.ou]
+            )
+            for key, member in platform.accounts.accounts.items()
+            if member.lifecycle == "import"
+        }
+        # Item 12: invited accounts get the access role the bootstrap step assumes.
+        self.access_roles = (
+            OrganizationAccessRoles(
+                self,
+                "ImportedAccountAccess",
+                props=OrganizationAccessRolesProps(
+                    management_account_id=platform.account_id("management"),
+                    region=platform.home_region,
+                    role_name=ORGANIZATION_ACCESS_ROLE,
+                    stack_set_name=naming.stack_name("management", "imported-account-access"),
+                    imported=imported,
+                ),
+            )
+            if imported
+            else None
         )
         target_ids = {ROOT_TARGET: org.root_id, **self.structure.ou_ids}
         self.guardrails = GuardrailPolicies(

@@ -41,6 +41,9 @@ class SecurityLakeStack(PlatformStack):
                 source_account_ids=[platform.account_id(key) for key in ACCOUNT_KEYS],
                 lake_formation_admin_arn=naming.cdk_exec_role_arn(security, platform.home_region),
                 key_alias=naming.security_lake_key_alias,
+                key_admin_principal_arns=naming.key_admin_principal_arns(
+                    security, platform.home_region
+                ),
                 retention_days=lake.retention_days,
                 transition_to_glacier_after_days=lake.transition_to_glacier_after_days,
                 sources=lake.sources,
