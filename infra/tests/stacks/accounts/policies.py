@@ -62,15 +62,16 @@ class Estate:
             if resource["Type"] == "AWS::IAM::Role" and "RoleName" in props:
                 references[logical] = props["RoleName"]
                 references[f"{logical}.Arn"] = f"arn:aws:iam::{account}:role/{props['RoleName']}"
-        # Weak cross-stack references (detector id, OU ids) resolve to a value named after
-        # the output: chosen here, never evaluated as a principal or a condition value.
-        outputs = {
-            (stack, name): f"output-{name}"
-            for stack, other in self.templates.items()
-            for name in other.get("Outputs", {})
+        # Cross-stack references (detector id, OU ids) resolve to a value named after the
+        # export: chosen here, never evaluated as a principal or a condition value.
+        exports = {
+            str(output["Export"]["Name"]): f"export-{name}"
+            for other in self.templates.values()
+            for name, output in other.get("Outputs", {}).items()
+            if "Export" in output
         }
         return TemplateContext(
-            account=account, region=self.region, references=references, stack_outputs=outputs
+            account=account, region=self.region, references=references, exports=exports
         )
 
     # -- documents -----------------------------------------------------------------

@@ -14,14 +14,18 @@ VENDORED = Path(__file__).resolve().parent / "aws_managed_policies"
 
 
 def produced_value(templates: Mapping[str, dict[str, Any]], value: Any) -> Any:
-    """The producer-side value a ``Fn::GetStackOutput`` reads (the output's ``Value``);
-    fails if ``value`` is not such a reference or the output does not exist."""
+    """The producer-side value an ``Fn::ImportValue`` reads (the exporting output's
+    ``Value``); fails if ``value`` is not such a reference or no stack exports it."""
     assert isinstance(value, dict), value
-    assert set(value) == {"Fn::GetStackOutput"}, value
-    ref = value["Fn::GetStackOutput"]
-    outputs = templates[ref["StackName"]].get("Outputs", {})
-    assert ref["OutputName"] in outputs, ref
-    return outputs[ref["OutputName"]]["Value"]
+    assert set(value) == {"Fn::ImportValue"}, value
+    export = value["Fn::ImportValue"]
+    [produced] = [
+        output["Value"]
+        for template in templates.values()
+        for output in template.get("Outputs", {}).values()
+        if output.get("Export", {}).get("Name") == export
+    ]
+    return produced
 
 
 def resources(template: Mapping[str, Any], cfn_type: str) -> dict[str, dict[str, Any]]:

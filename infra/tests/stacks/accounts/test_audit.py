@@ -15,8 +15,8 @@ from tests.stacks.accounts.filter_pattern import matches
 
 
 def cross_stack(value: object) -> bool:
-    """A reference to another stack's output (export or the newer Fn::GetStackOutput)."""
-    return isinstance(value, dict) and bool({"Fn::ImportValue", "Fn::GetStackOutput"} & set(value))
+    """A reference to another stack's export (the estate uses strong references only)."""
+    return isinstance(value, dict) and set(value) == {"Fn::ImportValue"}
 
 
 @pytest.fixture(scope="module")
