@@ -115,6 +115,33 @@ def config_recorder_role(
     return role
 
 
+def recorder_with_channel(
+    scope: Construct, *, role_arn: str, bucket_name: str, include_global_resource_types: bool
+) -> tuple[config_.CfnConfigurationRecorder, config_.CfnDeliveryChannel]:
+    """An account's Config recorder and its delivery channel, in ``scope`` itself (their
+    logical ids are frozen). AWS requires the recorder before the channel."""
+    recorder = config_.CfnConfigurationRecorder(
+        scope,
+        "ConfigRecorder",
+        name="default",
+        role_arn=role_arn,
+        recording_group=config_.CfnConfigurationRecorder.RecordingGroupProperty(
+            all_supported=True, include_global_resource_types=include_global_resource_types
+        ),
+    )
+    channel = config_.CfnDeliveryChannel(
+        scope,
+        "ConfigDeliveryChannel",
+        name="default",
+        s3_bucket_name=bucket_name,
+        config_snapshot_delivery_properties=config_.CfnDeliveryChannel.ConfigSnapshotDeliveryPropertiesProperty(
+            delivery_frequency="TwentyFour_Hours"
+        ),
+    )
+    channel.add_dependency(recorder)
+    return recorder, channel
+
+
 class ConfigRecorder:
     """A recorder and its delivery channel. The channel depends on the recorder: AWS
     Config refuses a delivery channel while no recorder exists ("Before you can create a
@@ -132,26 +159,37 @@ class ConfigRecorder:
     ) -> None:
         # Creates its resources in ``scope`` itself (their logical ids are frozen).
         role = config_recorder_role(scope, role_name, account=account, delivery=delivery)
-        self.recorder = config_.CfnConfigurationRecorder(
+        self.recorder, self.delivery_channel = recorder_with_channel(
             scope,
-            "ConfigRecorder",
-            name="default",
             role_arn=role.role_arn,
-            recording_group=config_.CfnConfigurationRecorder.RecordingGroupProperty(
-                all_supported=True, include_global_resource_types=include_global_resource_types
-            ),
+            bucket_name=delivery.bucket_name,
+            include_global_resource_types=include_global_resource_types,
         )
-        self.delivery_channel = config_.CfnDeliveryChannel(
-            scope,
-            "ConfigDeliveryChannel",
-            name="default",
-            s3_bucket_name=delivery.bucket_name,
-            config_snapshot_delivery_properties=config_.CfnDeliveryChannel.ConfigSnapshotDeliveryPropertiesProperty(
-                delivery_frequency="TwentyFour_Hours"
-            ),
-        )
-        self.delivery_channel.add_dependency(self.recorder)
         self.role = role
+
+
+def guardduty_detector(scope: Construct, finding_frequency: str) -> guardduty.CfnDetector:
+    """An account's detector with every protection plan on, in ``scope`` (id frozen)."""
+    return guardduty.CfnDetector(
+        scope,
+        "Detector",
+        enable=True,
+        finding_publishing_frequency=finding_frequency,
+        features=[
+            guardduty.CfnDetector.CFNFeatureConfigurationProperty(
+                name=name,
+                status="ENABLED",
+                additional_configuration=[
+                    guardduty.CfnDetector.CFNFeatureAdditionalConfigurationProperty(
+                        name=RUNTIME_ADDITIONAL, status="ENABLED"
+                    )
+                ]
+                if name == "RUNTIME_MONITORING"
+                else None,
+            )
+            for name in GUARDDUTY_FEATURES
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -168,26 +206,7 @@ class DetectionBaseline(Construct):
         self, scope: Construct, construct_id: str, *, props: DetectionBaselineProps
     ) -> None:
         super().__init__(scope, construct_id)
-        self.detector = guardduty.CfnDetector(
-            self,
-            "Detector",
-            enable=True,
-            finding_publishing_frequency=props.finding_frequency,
-            features=[
-                guardduty.CfnDetector.CFNFeatureConfigurationProperty(
-                    name=name,
-                    status="ENABLED",
-                    additional_configuration=[
-                        guardduty.CfnDetector.CFNFeatureAdditionalConfigurationProperty(
-                            name=RUNTIME_ADDITIONAL, status="ENABLED"
-                        )
-                    ]
-                    if name == "RUNTIME_MONITORING"
-                    else None,
-                )
-                for name in GUARDDUTY_FEATURES
-            ],
-        )
+        self.detector = guardduty_detector(self, props.finding_frequency)
         self.hub = securityhub.CfnHub(
             self,
             "SecurityHub",

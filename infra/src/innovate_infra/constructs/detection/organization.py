@@ -66,43 +66,8 @@ class OrganizationSecurity(Construct):
                 )
             ],
         )
-        features = []
-        for name in GUARDDUTY_FEATURES:
-            feature: dict[str, object] = {"Name": name, "AutoEnable": "ALL"}
-            if name == "RUNTIME_MONITORING":
-                feature["AdditionalConfiguration"] = [
-                    {"Name": RUNTIME_ADDITIONAL, "AutoEnable": "ALL"}
-                ]
-            features.append(feature)
-        self.guardduty_org = OrganizationApiCall(
-            self,
-            "GuardDutyAutoEnable",
-            service="GuardDuty",
-            action="UpdateOrganizationConfiguration",
-            parameters={
-                "DetectorId": detector_id,
-                "AutoEnableOrganizationMembers": "ALL",
-                "Features": features,
-            },
-            physical_id=f"guardduty-org-config-{account}-{region}",
-            role=role,
-            statements=[
-                iam.PolicyStatement(
-                    actions=["guardduty:UpdateOrganizationConfiguration"],
-                    resources=[f"arn:aws:guardduty:{region}:{account}:detector/{detector_id}"],
-                ),
-                iam.PolicyStatement(
-                    # GuardDuty reads the organization to resolve members; these
-                    # Organizations read actions have no resource-level scoping.
-                    actions=[
-                        "organizations:DescribeOrganization",
-                        "organizations:ListAccounts",
-                        "organizations:ListDelegatedAdministrators",
-                        "organizations:ListAWSServiceAccessForOrganization",
-                    ],
-                    resources=["*"],
-                ),
-            ],
+        self.guardduty_org = guardduty_auto_enable(
+            self, role=role, detector_id=detector_id, account=account, region=region
         )
 
         # Security Hub: central configuration applies FSBP + CIS to every account.
@@ -181,3 +146,46 @@ class OrganizationSecurity(Construct):
         self.analyzer = accessanalyzer.CfnAnalyzer(
             self, "OrganizationAnalyzer", analyzer_name=props.analyzer_name, type="ORGANIZATION"
         )
+
+
+def guardduty_auto_enable(
+    scope: Construct, *, role: iam.IRole, detector_id: str, account: str, region: str
+) -> OrganizationApiCall:
+    """``UpdateOrganizationConfiguration`` from the delegated administrator: every member
+    account, every protection plan (no CloudFormation resource exists for it)."""
+    features: list[dict[str, object]] = []
+    for name in GUARDDUTY_FEATURES:
+        feature: dict[str, object] = {"Name": name, "AutoEnable": "ALL"}
+        if name == "RUNTIME_MONITORING":
+            feature["AdditionalConfiguration"] = [{"Name": RUNTIME_ADDITIONAL, "AutoEnable": "ALL"}]
+        features.append(feature)
+    return OrganizationApiCall(
+        scope,
+        "GuardDutyAutoEnable",
+        service="GuardDuty",
+        action="UpdateOrganizationConfiguration",
+        parameters={
+            "DetectorId": detector_id,
+            "AutoEnableOrganizationMembers": "ALL",
+            "Features": features,
+        },
+        physical_id=f"guardduty-org-config-{account}-{region}",
+        role=role,
+        statements=[
+            iam.PolicyStatement(
+                actions=["guardduty:UpdateOrganizationConfiguration"],
+                resources=[f"arn:aws:guardduty:{region}:{account}:detector/{detector_id}"],
+            ),
+            iam.PolicyStatement(
+                # GuardDuty reads the organization to resolve members; these
+                # Organizations read actions have no resource-level scoping.
+                actions=[
+                    "organizations:DescribeOrganization",
+                    "organizations:ListAccounts",
+                    "organizations:ListDelegatedAdministrators",
+                    "organizations:ListAWSServiceAccessForOrganization",
+                ],
+                resources=["*"],
+            ),
+        ],
+    )

@@ -23,44 +23,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from aws_cdk import aws_config as config_
-from aws_cdk import aws_guardduty as guardduty
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.detection.baseline import (
-    GUARDDUTY_FEATURES,
-    RUNTIME_ADDITIONAL,
     ConfigDelivery,
+    guardduty_detector,
+    recorder_with_channel,
 )
+from innovate_infra.constructs.detection.organization import guardduty_auto_enable
 from innovate_infra.constructs.organization.api_call import OrganizationApiCall
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 
 REGIONAL_GUARDDUTY_ROLE_ID = "GuardDutyOrgConfigRole"
-
-
-def guardduty_detector(scope: Construct, finding_frequency: str) -> guardduty.CfnDetector:
-    return guardduty.CfnDetector(
-        scope,
-        "Detector",
-        enable=True,
-        finding_publishing_frequency=finding_frequency,
-        features=[
-            guardduty.CfnDetector.CFNFeatureConfigurationProperty(
-                name=name,
-                status="ENABLED",
-                additional_configuration=[
-                    guardduty.CfnDetector.CFNFeatureAdditionalConfigurationProperty(
-                        name=RUNTIME_ADDITIONAL, status="ENABLED"
-                    )
-                ]
-                if name == "RUNTIME_MONITORING"
-                else None,
-            )
-            for name in GUARDDUTY_FEATURES
-        ],
-    )
 
 
 class RegionalDetectionStack(PlatformStack):
@@ -129,25 +105,12 @@ class RegionalDelegationStack(PlatformStack):
                 ),
             ],
         )
-        self.recorder = config_.CfnConfigurationRecorder(
+        self.recorder, self.delivery_channel = recorder_with_channel(
             self,
-            "ConfigRecorder",
-            name="default",
             role_arn=f"arn:aws:iam::{settings.account}:role/{recorder_role_name}",
-            recording_group=config_.CfnConfigurationRecorder.RecordingGroupProperty(
-                all_supported=True, include_global_resource_types=False
-            ),
+            bucket_name=delivery.bucket_name,
+            include_global_resource_types=False,
         )
-        self.delivery_channel = config_.CfnDeliveryChannel(
-            self,
-            "ConfigDeliveryChannel",
-            name="default",
-            s3_bucket_name=delivery.bucket_name,
-            config_snapshot_delivery_properties=config_.CfnDeliveryChannel.ConfigSnapshotDeliveryPropertiesProperty(
-                delivery_frequency="TwentyFour_Hours"
-            ),
-        )
-        self.delivery_channel.add_dependency(self.recorder)
 
 
 class RegionalOrganizationStack(PlatformStack):
@@ -184,39 +147,6 @@ class RegionalOrganizationStack(PlatformStack):
                 )
             ],
         )
-        features: list[dict[str, object]] = []
-        for name in GUARDDUTY_FEATURES:
-            feature: dict[str, object] = {"Name": name, "AutoEnable": "ALL"}
-            if name == "RUNTIME_MONITORING":
-                feature["AdditionalConfiguration"] = [
-                    {"Name": RUNTIME_ADDITIONAL, "AutoEnable": "ALL"}
-                ]
-            features.append(feature)
-        self.guardduty_org = OrganizationApiCall(
-            self,
-            "GuardDutyAutoEnable",
-            service="GuardDuty",
-            action="UpdateOrganizationConfiguration",
-            parameters={
-                "DetectorId": detector_id,
-                "AutoEnableOrganizationMembers": "ALL",
-                "Features": features,
-            },
-            physical_id=f"guardduty-org-config-{account}-{region}",
-            role=role,
-            statements=[
-                iam.PolicyStatement(
-                    actions=["guardduty:UpdateOrganizationConfiguration"],
-                    resources=[f"arn:aws:guardduty:{region}:{account}:detector/{detector_id}"],
-                ),
-                iam.PolicyStatement(
-                    actions=[
-                        "organizations:DescribeOrganization",
-                        "organizations:ListAccounts",
-                        "organizations:ListDelegatedAdministrators",
-                        "organizations:ListAWSServiceAccessForOrganization",
-                    ],
-                    resources=["*"],
-                ),
-            ],
+        self.guardduty_org = guardduty_auto_enable(
+            self, role=role, detector_id=detector_id, account=account, region=region
         )
