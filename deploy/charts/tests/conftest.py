@@ -21,3 +21,10 @@ def env(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def docs(rendered: dict[str, list[dict[str, Any]]], env: str) -> list[dict[str, Any]]:
     return rendered[env]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import helm_python
+
+    # Helm's Go log lines (lint mode notes each `required` it skips) would only be noise.
+    helm_python.disable_logging()

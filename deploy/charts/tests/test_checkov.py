@@ -36,7 +36,10 @@ def shadows(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {
             "apiVersion": "batch/v1",
             "kind": "Job",
-            "metadata": {"name": f"{analysis['metadata']['name']}-{m['name']}", "namespace": NAMESPACE},
+            "metadata": {
+                "name": f"{analysis['metadata']['name']}-{m['name']}",
+                "namespace": NAMESPACE,
+            },
             "spec": m["provider"]["job"]["spec"],
         }
         for m in analysis["spec"]["metrics"]
@@ -47,21 +50,38 @@ def shadows(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def report(rendered: dict[str, list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def report(
+    rendered: dict[str, list[dict[str, Any]]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     checkov = os.environ.get("CHART_CHECKOV")
     if not checkov:
         pytest.fail("CHART_CHECKOV is not set: run through `make chart-test` (it installs checkov)")
     out = tmp_path_factory.mktemp("rendered")
     for env in ENVIRONMENTS:
         docs = rendered[env] + shadows(rendered[env])
-        (out / f"{env}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
-    run = subprocess.run(
-        [checkov, "--framework", "kubernetes", "-d", str(out), "--compact", "--skip-download", "-o", "json"],
-        capture_output=True, text=True, check=False,
+        (out / f"{env}.yaml").write_text(
+            yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8"
+        )
+    run = subprocess.run(  # noqa: S603 - fixed argv, checkov from our own venv
+        [
+            checkov,
+            "--framework",
+            "kubernetes",
+            "-d",
+            str(out),
+            "--compact",
+            "--skip-download",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode in (0, 1), run.stderr[-2000:]
     result = json.loads(run.stdout)
-    assert isinstance(result, dict) and result["check_type"] == "kubernetes", run.stdout[:500]
+    assert isinstance(result, dict), run.stdout[:500]
+    assert result["check_type"] == "kubernetes", run.stdout[:500]
     return result
 
 
@@ -71,10 +91,16 @@ def _resource(check: dict[str, Any]) -> str:
 
 
 def test_checkov_scanned_every_workload(report: dict[str, Any]) -> None:
-    scanned = {_resource(c) for c in report["results"]["passed_checks"] + report["results"]["failed_checks"]}
+    scanned = {
+        _resource(c)
+        for c in report["results"]["passed_checks"] + report["results"]["failed_checks"]
+    }
     for expected in [
-        "Deployment/innovate-api", "Job/innovate-api-migrate", "CronJob/innovate-api-purge",
-        "Job/innovate-api-pre-promotion-smoke-test", "Service/innovate-api",
+        "Deployment/innovate-api",
+        "Job/innovate-api-migrate",
+        "CronJob/innovate-api-purge",
+        "Job/innovate-api-pre-promotion-smoke-test",
+        "Service/innovate-api",
         "ServiceAccount/innovate-api",
     ]:
         assert expected in scanned, f"checkov did not scan {expected}"
@@ -84,7 +110,9 @@ def test_checkov_scanned_every_workload(report: dict[str, Any]) -> None:
 def test_checkov_finds_nothing_but_the_documented_skips(report: dict[str, Any]) -> None:
     skips = yaml.safe_load(SKIPS_FILE.read_text(encoding="utf-8"))
     for check_id, skip in skips.items():
-        assert len(skip["reason"].split()) >= 20, f"{check_id}: the reason must explain the exception"
+        assert len(skip["reason"].split()) >= 20, (
+            f"{check_id}: the reason must explain the exception"
+        )
     failures = {(c["check_id"], _resource(c)) for c in report["results"]["failed_checks"]}
     unexplained = sorted(
         f"{check_id} {resource} ({c['check_name']})"

@@ -105,5 +105,7 @@ def validate(doc: dict[str, Any]) -> str:
         path = ".".join(str(p) for p in exc.path)
         raise ManifestError(f"{where}: {path}: {exc.message}") from None
     if version != ".".join(KUBERNETES_VERSION.split(".")[:2]):
-        raise ManifestError(f"{where}: validated against Kubernetes {version}, not {KUBERNETES_VERSION}")
+        raise ManifestError(
+            f"{where}: validated against Kubernetes {version}, not {KUBERNETES_VERSION}"
+        )
     return f"kubernetes {version}"

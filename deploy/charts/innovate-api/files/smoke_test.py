@@ -19,11 +19,14 @@ WANT_COLOR = os.environ["SMOKE_WANT_COLOR"]
 SECONDS = float(os.environ["SMOKE_SECONDS"])
 RATE = float(os.environ["SMOKE_RPS"])
 TIMEOUT = 5.0
+if not BASE.startswith(("http://", "https://")):
+    sys.exit(f"smoke: SMOKE_URL must be an http(s) URL, got {BASE!r}")
 
 
 def get(path):
     try:
-        with urllib.request.urlopen(BASE + path, timeout=TIMEOUT) as response:
+        # BASE is checked to be http(s) above.
+        with urllib.request.urlopen(BASE + path, timeout=TIMEOUT) as response:  # noqa: S310
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -39,7 +42,10 @@ def check_version():
     if version.get("git_sha") != WANT_SHA:
         sys.exit(f"smoke: preview serves git_sha {version.get('git_sha')!r}, expected {WANT_SHA!r}")
     if version.get("color") != WANT_COLOR:
-        sys.exit(f"smoke: answered by colour {version.get('color')!r}, expected the preview {WANT_COLOR!r}")
+        sys.exit(
+            f"smoke: answered by colour {version.get('color')!r}, "
+            f"expected the preview {WANT_COLOR!r}"
+        )
 
 
 def main():
