@@ -24,7 +24,7 @@ KUBERNETES_VERSION = "1.35.0"
 GIT_SHA = "3f1c2b9a7d5e4f60718293a4b5c6d7e8f9012345"
 DIGEST = "sha256:" + "4b" * 32
 TARGET_GROUP_ARN = (
-    "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/innovate-api/0123456789abcdef"
+    "arn:aws:elasticloadbalancing:eu-west-1:333333333333:targetgroup/innovate-api/0123456789abcdef"
 )
 PIPELINE_VALUES: dict[str, Any] = {
     "image": {"tag": GIT_SHA, "digest": DIGEST},

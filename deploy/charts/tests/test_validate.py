@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-import yaml
 
 from chart import KUBERNETES_VERSION, one
 from validation import CRD_DIR, CRD_FILES, ManifestError, validate
@@ -112,5 +111,5 @@ def test_vendored_crds_match_this_readme() -> None:
     assert files == set(CRD_FILES.values()) == set(rows), "every CRD file is used and documented"
     for name, digest in rows.items():
         assert hashlib.sha256((CRD_DIR / name).read_bytes()).hexdigest() == digest, name
-        crd = yaml.safe_load((CRD_DIR / name).read_text(encoding="utf-8"))
-        assert crd["kind"] == "CustomResourceDefinition"
+        head = (CRD_DIR / name).read_text(encoding="utf-8")[:400]
+        assert "kind: CustomResourceDefinition" in head, name

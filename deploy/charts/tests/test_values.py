@@ -155,7 +155,8 @@ def test_every_default_value_is_typed_and_documented() -> None:
     schema = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
     readme = (CHART / "README.md").read_text(encoding="utf-8")
     table = readme.split("\n## Values\n", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"^\| `([^`]+)` \|", table, re.M))
+    rows = dict(re.findall(r"^\| `([^`]+)` \| `([^`]*)` \|", table, re.M))
+    documented = set(rows)
 
     def leaves(node: Any, prefix: str = "") -> set[str]:
         if isinstance(node, dict) and node and not _free_map(prefix):
@@ -167,6 +168,10 @@ def test_every_default_value_is_typed_and_documented() -> None:
     keys = leaves(values)
     assert keys == documented, f"README values table out of step: {sorted(keys ^ documented)}"
     for key in keys:
+        default: Any = values
+        for part in key.split("."):
+            default = default[part]
+        assert json.loads(rows[key]) == default, f"README shows a stale default for {key}"
         node = schema
         for part in key.split("."):
             assert part in node.get("properties", {}), f"{key} is not in values.schema.json"
