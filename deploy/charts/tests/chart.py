@@ -78,3 +78,30 @@ def one(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[
     found = [d for d in by_kind(docs, kind) if name is None or d["metadata"]["name"] == name]
     assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
     return found[0]
+
+
+def shadows(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pod specs inside Argo Rollouts kinds, as kinds checkov scans."""
+    rollout = one(docs, "Rollout")
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": rollout["metadata"],
+        "spec": {"selector": rollout["spec"]["selector"], "template": rollout["spec"]["template"]},
+    }
+    analysis = one(docs, "AnalysisTemplate")
+    jobs = [
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": f"{analysis['metadata']['name']}-{m['name']}",
+                "namespace": NAMESPACE,
+            },
+            "spec": m["provider"]["job"]["spec"],
+        }
+        for m in analysis["spec"]["metrics"]
+        if "job" in m["provider"]
+    ]
+    assert jobs, "the AnalysisTemplate has no Job to scan"
+    return [deployment, *jobs]

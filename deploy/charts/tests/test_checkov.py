@@ -17,36 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-from chart import ENVIRONMENTS, NAMESPACE, one
+from chart import ENVIRONMENTS, shadows
 
 SKIPS_FILE = Path(__file__).resolve().parent / "checkov-skips.yaml"
-
-
-def shadows(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The pod specs inside Argo Rollouts kinds, as kinds checkov scans."""
-    rollout = one(docs, "Rollout")
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": rollout["metadata"],
-        "spec": {"selector": rollout["spec"]["selector"], "template": rollout["spec"]["template"]},
-    }
-    analysis = one(docs, "AnalysisTemplate")
-    jobs = [
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": {
-                "name": f"{analysis['metadata']['name']}-{m['name']}",
-                "namespace": NAMESPACE,
-            },
-            "spec": m["provider"]["job"]["spec"],
-        }
-        for m in analysis["spec"]["metrics"]
-        if "job" in m["provider"]
-    ]
-    assert jobs, "the AnalysisTemplate has no Job to scan"
-    return [deployment, *jobs]
 
 
 @pytest.fixture(scope="module")

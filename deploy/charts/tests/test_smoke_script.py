@@ -121,3 +121,9 @@ def test_fails_when_nothing_answers() -> None:
     run = smoke("http://127.0.0.1:9")  # discard port: connection refused
     assert run.returncode == 1
     assert "smoke: GET /readyz answered 0" in run.stderr
+
+
+def test_refuses_a_url_that_is_not_http() -> None:
+    run = smoke("file:///etc/passwd")
+    assert run.returncode == 1
+    assert "smoke: SMOKE_URL must be an http(s) URL, got 'file:///etc/passwd'" in run.stderr

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chart import KUBERNETES_VERSION, one
+from chart import KUBERNETES_VERSION, one, shadows
 from validation import CRD_DIR, CRD_FILES, ManifestError, validate
 
 # Every kind the chart renders with its environment values; a new kind must be added
@@ -47,6 +47,15 @@ def test_every_object_validates(docs: list[dict[str, Any]]) -> None:
             assert by.endswith(".yaml"), f"{kind} {name} was not checked against its CRD"
         else:
             assert by == "kubernetes " + ".".join(KUBERNETES_VERSION.split(".")[:2])
+
+
+def test_pod_templates_inside_custom_resources_are_valid_kubernetes_pods(
+    docs: list[dict[str, Any]],
+) -> None:
+    """The Rollout's and the AnalysisTemplate's pod specs, also against Kubernetes 1.35
+    itself (the CRDs embed the PodSpec of the Kubernetes version they were built with)."""
+    for shadow in shadows(docs):
+        assert validate(shadow).startswith("kubernetes ")
 
 
 def test_an_unknown_kind_fails_instead_of_being_skipped() -> None:
