@@ -1,8 +1,9 @@
 """Rendering the chart offline (helm-python-sdk: Helm's own Go engine, no helm binary).
 
 The tests render exactly what the pipeline deploys: an environment's values file plus
-the three values the pipeline adds per build (`--set`): the image tag and digest and
-the ALB target group ARN.
+the values the pipeline adds per build (`--set`): the image tag and digest, and the
+environment's outputs (the ALB target group ARN, the database host and the two
+Secrets Manager secrets).
 """
 
 from __future__ import annotations
@@ -26,9 +27,14 @@ DIGEST = "sha256:" + "4b" * 32
 TARGET_GROUP_ARN = (
     "arn:aws:elasticloadbalancing:eu-west-1:333333333333:targetgroup/innovate-api/0123456789abcdef"
 )
+DATABASE_HOST = "innovate-dev-database.abcdefghijkl.eu-west-1.rds.amazonaws.com"
+DATABASE_SECRET_ID = "innovate/dev/database/app"
+JWT_SECRET_ID = "innovate/dev/api/jwt-signing-key"
 PIPELINE_VALUES: dict[str, Any] = {
     "image": {"tag": GIT_SHA, "digest": DIGEST},
     "targetGroupBinding": {"targetGroupARN": TARGET_GROUP_ARN},
+    "database": {"host": DATABASE_HOST, "secretId": DATABASE_SECRET_ID},
+    "jwtSecret": {"secretId": JWT_SECRET_ID},
 }
 
 

@@ -89,7 +89,7 @@ TEMPLATE_FAILURES = [
     ({"database": {"host": ""}}, "database.host is required: the RDS endpoint"),
     ({"database": {"secretId": ""}}, "database.secretId is required"),
     ({"database": {"cidrs": []}}, "database.cidrs is required"),
-    ({"jwtSecret": {"secretName": ""}}, "jwtSecret.secretName is required"),
+    ({"jwtSecret": {"secretId": ""}}, "jwtSecret.secretId is required"),
     ({"networkPolicy": {"ingressCIDRs": []}}, "networkPolicy.ingressCIDRs is required"),
     ({"networkPolicy": {"awsEndpointCIDRs": []}}, "networkPolicy.awsEndpointCIDRs is required"),
     (

@@ -9,7 +9,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from chart import NAMESPACE, TARGET_GROUP_ARN, by_kind, environment_values, one, render
+from chart import (
+    JWT_SECRET_ID,
+    NAMESPACE,
+    TARGET_GROUP_ARN,
+    by_kind,
+    environment_values,
+    one,
+    render,
+)
 
 API = Path(__file__).resolve().parents[3] / "services" / "api"
 FULLNAME = "innovate-api"
@@ -254,9 +262,9 @@ def test_every_setting_the_chart_sets_is_one_the_api_reads(docs: list[dict[str, 
                 f"{owner} sets {name}, which nothing reads"
             )
     server = env_of(one(docs, "Rollout")["spec"]["template"]["spec"]["containers"][0])
-    assert server["JWT_SECRET"] == {
-        "secretKeyRef": {"name": "innovate-api-jwt", "key": "jwt-secret"}
-    }
+    # The signing key is read from Secrets Manager: never a value or a Kubernetes Secret.
+    assert server["JWT_SECRET_ID"] == JWT_SECRET_ID
+    assert "JWT_SECRET" not in server
     assert server["DATABASE_URL"].startswith("postgresql://")
     assert "@" not in server["DATABASE_URL"]  # no credentials: they come from the secret
     assert server["DATABASE_SSLMODE"] in {"require", "verify-ca", "verify-full"}

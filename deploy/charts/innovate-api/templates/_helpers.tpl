@@ -66,7 +66,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Names the chart sets itself: extraEnv may not override them. */}}
 {{- define "innovate-api.reservedEnv" -}}
-DATABASE_URL DATABASE_SECRET_ID DATABASE_SSLMODE DATABASE_SSLROOTCERT JWT_SECRET LOG_LEVEL NOTE_RETENTION_DAYS TRUSTED_PROXIES GIT_SHA DEPLOYMENT_COLOR GUNICORN_BIND GUNICORN_WORKERS GUNICORN_THREADS GUNICORN_GRACEFUL_TIMEOUT GUNICORN_KEEPALIVE PROMETHEUS_MULTIPROC_DIR AWS_REGION AWS_DEFAULT_REGION
+DATABASE_URL DATABASE_SECRET_ID DATABASE_SSLMODE DATABASE_SSLROOTCERT JWT_SECRET JWT_SECRET_ID LOG_LEVEL NOTE_RETENTION_DAYS TRUSTED_PROXIES GIT_SHA DEPLOYMENT_COLOR GUNICORN_BIND GUNICORN_WORKERS GUNICORN_THREADS GUNICORN_GRACEFUL_TIMEOUT GUNICORN_KEEPALIVE PROMETHEUS_MULTIPROC_DIR AWS_REGION AWS_DEFAULT_REGION
 {{- end }}
 
 {{/*
@@ -86,11 +86,8 @@ values, not the previous release's ConfigMap.
 - name: DATABASE_SSLMODE
   value: {{ .Values.database.sslmode | quote }}
 {{- end }}
-- name: JWT_SECRET
-  valueFrom:
-    secretKeyRef:
-      name: {{ required "jwtSecret.secretName is required: the Secret holding JWT_SECRET" .Values.jwtSecret.secretName }}
-      key: {{ .Values.jwtSecret.key }}
+- name: JWT_SECRET_ID
+  value: {{ required "jwtSecret.secretId is required: the Secrets Manager secret holding the token signing key" .Values.jwtSecret.secretId | quote }}
 - name: LOG_LEVEL
   value: {{ .Values.api.logLevel | quote }}
 - name: NOTE_RETENTION_DAYS
