@@ -43,7 +43,7 @@ def _api_secrets(state: Path) -> dict[str, str]:
 def _git_sha() -> str:
     """The checkout's commit, shown by /api/v1/version (the About view), as in the image."""
     try:
-        out = subprocess.run(  # noqa: S603 - fixed argv
+        out = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607 - git from PATH
             cwd=API_DIR,
             capture_output=True,
@@ -83,10 +83,12 @@ def _wait_front(url: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url + "/", timeout=2) as page:  # noqa: S310
-                with urllib.request.urlopen(url + "/api/v1/version", timeout=2) as api:  # noqa: S310
-                    if page.status == 200 and api.status == 200:
-                        return True
+            with (
+                urllib.request.urlopen(url + "/", timeout=2) as page,  # noqa: S310
+                urllib.request.urlopen(url + "/api/v1/version", timeout=2) as api,  # noqa: S310
+            ):
+                if page.status == 200 and api.status == 200:
+                    return True
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.2)

@@ -179,7 +179,9 @@ def create_app(dist: Path, api_url: str, headers_file: Path) -> WSGIApp:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.front", description=__doc__)
     parser.add_argument("--dist", type=Path, required=True, help="the built SPA (index.html)")
-    parser.add_argument("--api", required=True, help="the API's base URL, e.g. http://127.0.0.1:8000")
+    parser.add_argument(
+        "--api", required=True, help="the API's base URL, e.g. http://127.0.0.1:8000"
+    )
     parser.add_argument("--headers", type=Path, required=True, help="web/security-headers.json")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
@@ -195,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"front: serving {args.dist} and proxying /api/ to {args.api} on "
-          f"http://{args.host}:{args.port}", flush=True)
+    print(
+        f"front: serving {args.dist} and proxying /api/ to {args.api} on "
+        f"http://{args.host}:{args.port}",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
