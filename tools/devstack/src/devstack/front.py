@@ -31,7 +31,7 @@ from typing import Any
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.middleware.http_proxy import ProxyMiddleware
 from werkzeug.security import safe_join
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
@@ -162,6 +162,7 @@ class StaticSite:
         response.headers["Cache-Control"] = cache
         response.headers.pop("Expires", None)
         response.headers.pop("Content-Disposition", None)  # a page or asset, not a download
+        response.headers.pop("Date", None)  # the server adds its own
         return response
 
 
@@ -174,6 +175,12 @@ def create_app(dist: Path, api_url: str, headers_file: Path) -> WSGIApp:
     # not under it and gets the SPA, as in the cloud).
     front = ProxyMiddleware(site, {API_PREFIX: {"target": api_url.rstrip("/") + "/"}}, timeout=30)
     return _with_headers(front, headers)
+
+
+class _Handler(WSGIRequestHandler):
+    # No server software or version in responses (werkzeug's default names both).
+    def version_string(self) -> str:
+        return "innovate-front"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     except (HeadersFileError, FileNotFoundError) as exc:
         print(f"front: error: {exc}", file=sys.stderr)
         return 2
-    server = make_server(args.host, args.port, app, threaded=True)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=_Handler)
 
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt
