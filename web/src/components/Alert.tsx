@@ -1,5 +1,4 @@
-import { ApiError } from "../api/client";
-import { messageOf } from "../api/client";
+import { ApiError, messageOf } from "../api/client";
 
 /** An error, announced when it appears (role="alert"). Field errors the form has no
  * control for (e.g. a rule across fields) are listed here instead of being lost. */
