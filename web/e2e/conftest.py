@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_STACK = REPO / "services" / "api" / "scripts" / "local_stack.py"
@@ -51,6 +51,8 @@ DESKTOP = {"width": 1280, "height": 800}
 PASSWORD = "correct horse battery staple"
 BLOCKING_IMPACTS = {"serious", "critical"}
 AXE_SCRIPT = Axe().axe_script
+# A shared 2-core CI machine can be slow; a real failure still fails, only later.
+expect.set_options(timeout=15_000)
 
 # Reported to the test through an exposed binding, so it survives page loads.
 CSP_LISTENER = """
