@@ -1,12 +1,15 @@
 # Innovate Platform: the single entry point.
 #
-#   make up      install what is missing, start the local stack, print the URL
+#   make up      install what is missing, start the local stack (PostgreSQL, API,
+#                the SPA's front server), print the one URL to open
 #   make down    stop the local stack (data is kept)
+#   make status  what of the local stack runs
 #   make test    install what is missing, run every test suite and policy gate
-#   make lint    static checks (ruff, mypy)
+#   make lint    static checks (ruff, mypy, eslint, tsc)
 #   make synth   write every environment's CloudFormation to infra/cdk.out/
 #   make check   run the infrastructure policy gates (cdk-nag, cfn-lint, checkov)
 #   make bench   run the benchmarks (not part of `make test`)
+#   make screenshots  refresh the README's SPA screenshots (browser tests)
 #
 # Each area keeps its own targets in an include file next to its code and
 # registers its suites in TEST_SUITES / LINT_SUITES / BENCH_TARGETS.
@@ -36,11 +39,12 @@ include services/api/api.mk
 include infra/infra.mk
 include bench/api/bench-api.mk
 include deploy/charts/chart.mk
+include web/web.mk
 
 .PHONY: help up down status test lint synth check bench python-version checkov-install
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fails early and clearly when the interpreter is too old.
 python-version:
@@ -56,9 +60,9 @@ $(CHECKOV_STAMP): $(ROOT)/tools/checkov/requirements.txt | python-version
 
 checkov-install: $(CHECKOV_STAMP)
 
-up: api-up
+up: web-up
 down: api-down
-status: api-status
+status: web-status
 
 test:
 	@$(ROOT)/tools/run-suites $(TEST_SUITES)
