@@ -19,6 +19,26 @@ DB_INSTANCE = ResourceMatcher(
     description="the environment's RDS for PostgreSQL instance",
 )
 
+# Environments that may run without deletion protection / single-AZ (never prod).
+SINGLE_AZ_STAGES = ("dev",)
+DISPOSABLE_STAGES = ("dev", "staging")
+
+SINGLE_AZ_INSTANCE = ResourceMatcher(
+    cfn_type="AWS::RDS::DBInstance",
+    stacks=(DatabaseStack,),
+    path=f"{_INSTANCE}/Resource",
+    description="the single-AZ RDS instance of dev",
+    stages=SINGLE_AZ_STAGES,
+)
+
+DISPOSABLE_INSTANCE = ResourceMatcher(
+    cfn_type="AWS::RDS::DBInstance",
+    stacks=(DatabaseStack,),
+    path=f"{_INSTANCE}/Resource",
+    description="the RDS instance of the disposable environments (dev, staging)",
+    stages=DISPOSABLE_STAGES,
+)
+
 MONITORING_ROLE = ResourceMatcher(
     cfn_type="AWS::IAM::Role",
     stacks=(DatabaseStack,),
@@ -33,10 +53,17 @@ BACKUP_SELECTION_ROLE = ResourceMatcher(
     description="the role AWS Backup assumes to back up the database instance",
 )
 
-_NON_PROD_ONLY = (
-    "This finding exists only in dev and staging: prod cannot be configured without it "
-    "(the environment validator refuses prod otherwise, config/environment.py) and "
-    "tests/stacks/environment/test_database.py asserts it per environment. "
+_NOT_IN_PROD = (
+    "Acknowledged only in the stages named by the matcher, never in prod: prod cannot "
+    "be configured without this control (the environment validator refuses it, "
+    "config/environment.py) and tests/stacks/environment/test_database.py asserts it per "
+    "environment. "
+)
+
+_SINGLE_AZ = (
+    _NOT_IN_PROD + "dev runs single-AZ to halve its cost; staging and prod must be "
+    "Multi-AZ (database.multi_az is required true there). dev holds no production data and "
+    "recovers from its automated backups (point-in-time) and AWS Backup recovery points."
 )
 
 ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
@@ -55,16 +82,13 @@ ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     ),
     NagAcknowledgment(
         rule_ids=(f"{AWS}RDS3", *both("RDSMultiAZSupport")),
-        matcher=DB_INSTANCE,
-        reason=_NON_PROD_ONLY
-        + "dev runs single-AZ to halve its cost; staging and prod must be Multi-AZ "
-        "(database.multi_az is required true there). dev holds no production data and "
-        "recovers from its automated backups (point-in-time) and AWS Backup recovery points.",
+        matcher=SINGLE_AZ_INSTANCE,
+        reason=_SINGLE_AZ,
     ),
     NagAcknowledgment(
         rule_ids=(f"{AWS}RDS10", *both("RDSInstanceDeletionProtectionEnabled")),
-        matcher=DB_INSTANCE,
-        reason=_NON_PROD_ONLY
+        matcher=DISPOSABLE_INSTANCE,
+        reason=_NOT_IN_PROD
         + "Environments with retain_stateful_resources false (dev, staging) are disposable "
         "by design and must be destroyable by their stack; prod (retain_stateful_resources "
         "required true) has deletion protection, a final snapshot on removal and keeps its "
@@ -94,7 +118,9 @@ ACKNOWLEDGMENTS: tuple[NagAcknowledgment, ...] = (
     ),
 )
 
-CHECKOV_SKIPS: tuple[CheckovSkip, ...] = ()
+CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
+    CheckovSkip("CKV_AWS_157", SINGLE_AZ_INSTANCE, _SINGLE_AZ),
+)
 
 
 def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
