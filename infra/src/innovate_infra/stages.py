@@ -20,6 +20,7 @@ from constructs import Construct
 from innovate_infra.config import PlatformConfig
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
+from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
 from innovate_infra.constructs.network.vpc import (
     DnsFirewallSettings,
@@ -43,7 +44,6 @@ from innovate_infra.stacks.accounts.regional import (
 )
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
-from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
 from innovate_infra.stacks.environment.database import (
     DatabaseBackupCopyStack,
     DatabaseBackupCopyStackProps,

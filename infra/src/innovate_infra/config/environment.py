@@ -111,6 +111,7 @@ class Sizes(Model):
             raise ValueError("node_min_size must not exceed node_max_size")
         return self
 
+
 # Engine major versions the pinned aws-cdk-lib (2.275) has constants for and that are
 # in RDS standard support; the newest is the default in the committed files.
 POSTGRES_MAJOR_VERSIONS = (16, 17, 18)
@@ -225,7 +226,9 @@ class DatabaseConfig(Model):
     @classmethod
     def _major(cls, value: int) -> int:
         if value not in POSTGRES_MAJOR_VERSIONS:
-            raise ValueError(f"{value} is not one of the supported majors {POSTGRES_MAJOR_VERSIONS}")
+            raise ValueError(
+                f"{value} is not one of the supported majors {POSTGRES_MAJOR_VERSIONS}"
+            )
         return value
 
     @field_validator("performance_insights_retention_days")
@@ -254,9 +257,7 @@ class DatabaseConfig(Model):
         if (end - start) % 1440 < 30:
             raise ValueError("backup_window must be at least 30 minutes long")
         day = 1440
-        backup_week = {
-            d * day + m for d in range(7) for m in _span(start, end, day)
-        }
+        backup_week = {d * day + m for d in range(7) for m in _span(start, end, day)}
         first, last = self.maintenance_window.split("-")
         week = 7 * day
 

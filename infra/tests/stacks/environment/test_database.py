@@ -40,7 +40,8 @@ def one(template: dict[str, Any], cfn_type: str) -> tuple[str, dict[str, Any]]:
 
 
 def imported(value: Any) -> str:
-    assert isinstance(value, dict) and "Fn::ImportValue" in value, value
+    assert isinstance(value, dict), value
+    assert "Fn::ImportValue" in value, value
     return str(value["Fn::ImportValue"])
 
 
@@ -68,9 +69,7 @@ def test_instance_matches_the_configuration(
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
-def test_instance_is_private_encrypted_and_observable(
-    templates: Templates, env_name: str
-) -> None:
+def test_instance_is_private_encrypted_and_observable(templates: Templates, env_name: str) -> None:
     template = database(templates, env_name)
     props = instance_of(templates, env_name)["Properties"]
     keys = f"innovate-{env_name}-keys:"
@@ -117,7 +116,8 @@ def test_prod_is_protected_and_dev_is_cheap_and_disposable(
 
 def test_sizes_grow_from_dev_to_prod(platform: PlatformConfig) -> None:
     dev, prod = (platform.environment(e).database for e in ("dev", "prod"))
-    assert dev.instance_class.startswith("db.t") and not prod.instance_class.startswith("db.t")
+    assert dev.instance_class.startswith("db.t")  # burstable
+    assert not prod.instance_class.startswith("db.t")
     assert dev.allocated_storage_gib < prod.allocated_storage_gib
     assert dev.backup_retention_days < prod.backup_retention_days
     assert prod.backup_retention_days >= 7
@@ -160,7 +160,8 @@ def test_only_the_rotation_function_may_reach_the_database_yet(
     egress = rotation["SecurityGroupEgress"]
     assert [(e["IpProtocol"], e["FromPort"], e["ToPort"]) for e in egress] == [("tcp", 443, 443)]
     vpc_cidr = imported(egress[0]["CidrIp"])
-    assert vpc_cidr.startswith(f"innovate-{env_name}-network:") and "CidrBlock" in vpc_cidr
+    assert vpc_cidr.startswith(f"innovate-{env_name}-network:")
+    assert "CidrBlock" in vpc_cidr
     [to_db] = resources_of(template, "AWS::EC2::SecurityGroupEgress").values()
     assert to_db["Properties"]["DestinationSecurityGroupId"]["Fn::GetAtt"][0] == db_group_id
     assert (to_db["Properties"]["FromPort"], to_db["Properties"]["ToPort"]) == (5432, 5432)
@@ -197,7 +198,9 @@ def test_exported_logs_land_in_encrypted_log_groups_created_first(
     env = platform.environment(env_name)
     groups = resources_of(template, "AWS::Logs::LogGroup")
     names = {g["Properties"]["LogGroupName"]: (lid, g) for lid, g in groups.items()}
-    expected = {f"/aws/rds/instance/innovate-{env_name}-postgres/{log}" for log in ("postgresql", "upgrade")}
+    expected = {
+        f"/aws/rds/instance/innovate-{env_name}-postgres/{log}" for log in ("postgresql", "upgrade")
+    }
     assert set(names) == expected
     instance = instance_of(templates, env_name)
     for logical_id, group in names.values():
@@ -230,7 +233,9 @@ def test_app_secret_is_generated_encrypted_attached_and_rotated_in_the_vpc(
     # host, port, engine, dbInstanceIdentifier: added from the instance.
     _, attachment = one(template, "AWS::SecretsManager::SecretTargetAttachment")
     assert attachment["Properties"]["TargetType"] == "AWS::RDS::DBInstance"
-    assert ref(attachment["Properties"]["TargetId"]) in resources_of(template, "AWS::RDS::DBInstance")
+    assert ref(attachment["Properties"]["TargetId"]) in resources_of(
+        template, "AWS::RDS::DBInstance"
+    )
     _, schedule = one(template, "AWS::SecretsManager::RotationSchedule")
     rotation = schedule["Properties"]
     assert rotation["RotateImmediatelyOnUpdate"] is False  # the role exists after the bootstrap

@@ -6,8 +6,9 @@ least-privilege role, rotated by AWS's hosted single-user rotation function in t
   (``username``/``password``; the API refetches after a password failure, so rotation
   needs no restart);
 * encrypted with the ``secrets`` key; a resource policy refuses every principal of
-  another account and lets only deployments and break-glass delete it or change its
-  policy;
+  another account and lets only deployments and break-glass change the policy (CDK's
+  attachment adds a deny of ``DeleteSecret`` for the whole account, so a deletion has to
+  remove the policy first);
 * single-user rotation: the function logs in as the app role itself and changes its
   own password (PostgreSQL lets a role do that without CREATEROLE), so it never holds
   the master credentials. The first rotation waits for the schedule (not at creation):
@@ -32,10 +33,9 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 # Characters that break libpq key/value strings, URLs or shell quoting.
-EXCLUDED_PASSWORD_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
+EXCLUDED_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
 # Administrative actions only deployments and break-glass may take on the secret.
 PROTECTED_ACTIONS = (
-    "secretsmanager:DeleteSecret",
     "secretsmanager:PutResourcePolicy",
     "secretsmanager:DeleteResourcePolicy",
 )
@@ -58,7 +58,7 @@ class AppSecretProps:
 
 
 class AppDatabaseSecret(Construct):
-    SECRET_ID: ClassVar[str] = "Secret"
+    CREDENTIALS_ID: ClassVar[str] = "Secret"
     ROTATION_SECURITY_GROUP_ID: ClassVar[str] = "RotationSecurityGroup"
 
     def __init__(self, scope: Construct, construct_id: str, *, props: AppSecretProps) -> None:
@@ -66,12 +66,12 @@ class AppDatabaseSecret(Construct):
         stack = Stack.of(self)
         secret = rds.DatabaseSecret(
             self,
-            self.SECRET_ID,
+            self.CREDENTIALS_ID,
             secret_name=props.secret_name,
             username=props.username,
             dbname=props.database_name,
             encryption_key=props.encryption_key,
-            exclude_characters=EXCLUDED_PASSWORD_CHARACTERS,
+            exclude_characters=EXCLUDED_CHARACTERS,
         )
         secret.apply_removal_policy(RemovalPolicy.RETAIN if props.retain else RemovalPolicy.DESTROY)
         secret.add_to_resource_policy(
@@ -86,12 +86,14 @@ class AppDatabaseSecret(Construct):
         )
         secret.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="DenyDeletionExceptDeployments",
+                sid="DenyPolicyChangesExceptDeployments",
                 effect=iam.Effect.DENY,
                 principals=[iam.AnyPrincipal()],
                 actions=list(PROTECTED_ACTIONS),
                 resources=["*"],
-                conditions={"ArnNotLike": {"aws:PrincipalArn": list(props.deployment_principal_arns)}},
+                conditions={
+                    "ArnNotLike": {"aws:PrincipalArn": list(props.deployment_principal_arns)}
+                },
             )
         )
         # host, port, engine and dbInstanceIdentifier come from the instance.
@@ -119,7 +121,7 @@ class AppDatabaseSecret(Construct):
                 vpc=props.vpc,
                 vpc_subnets=ec2.SubnetSelection(subnets=list(props.subnets)),
                 security_groups=[self.rotation_security_group],
-                exclude_characters=EXCLUDED_PASSWORD_CHARACTERS,
+                exclude_characters=EXCLUDED_CHARACTERS,
             ),
             automatically_after=Duration.days(props.rotation_days),
             rotate_immediately_on_update=False,

@@ -117,7 +117,7 @@ class PostgresInstance(Construct):
                 engine=engine,
                 major_version=props.engine_major_version,
                 slow_statement_ms=props.slow_statement_ms,
-                description=f"{props.instance_identifier}: TLS only, connection and slow-statement logs",
+                description=f"{props.instance_identifier}: TLS only, connection and slow logs",
             ),
         )
         log_removal = RemovalPolicy.RETAIN if props.retain else RemovalPolicy.DESTROY

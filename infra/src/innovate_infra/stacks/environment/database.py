@@ -88,7 +88,7 @@ class DatabaseStack(PlatformStack):
     PURPOSE = "database"
     DESCRIPTION = "RDS for PostgreSQL, its secrets and AWS Backup (stateful)"
     DATABASE_ID: ClassVar[str] = "Postgres"
-    APP_SECRET_ID: ClassVar[str] = "AppSecret"
+    APP_CREDENTIALS_ID: ClassVar[str] = "AppSecret"
     BACKUP_VAULT_ID: ClassVar[str] = "BackupVault"
     BACKUP_PLAN_ID: ClassVar[str] = "BackupPlan"
 
@@ -142,7 +142,7 @@ class DatabaseStack(PlatformStack):
 
         app = AppDatabaseSecret(
             self,
-            self.APP_SECRET_ID,
+            self.APP_CREDENTIALS_ID,
             props=AppSecretProps(
                 secret_name=naming.database_secret_name(env, naming.database_app_username),
                 username=naming.database_app_username,
