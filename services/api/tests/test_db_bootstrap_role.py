@@ -60,9 +60,7 @@ def master_dsn(pg: PostgresCluster) -> Iterator[str]:
     """A database owned by a non-superuser master, as RDS creates it."""
     with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
         _drop(conn)
-        conn.execute(
-            f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB PASSWORD '{MASTER_PASSWORD}'"
-        )
+        conn.execute(f"CREATE ROLE {MASTER} LOGIN CREATEROLE CREATEDB PASSWORD '{MASTER_PASSWORD}'")
         conn.execute(f"CREATE DATABASE {DATABASE} OWNER {MASTER}")
     yield pg.dsn(DATABASE, MASTER, MASTER_PASSWORD)
     with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
@@ -158,7 +156,8 @@ def test_the_password_is_stored_as_a_scram_verifier(
     with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
         row = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (ROLE,))
         stored = row.fetchone()
-    assert stored is not None and str(stored[0]).startswith("SCRAM-SHA-256$")
+    assert stored is not None
+    assert str(stored[0]).startswith("SCRAM-SHA-256$")
 
 
 def test_an_unknown_schema_is_refused_by_name(
@@ -167,3 +166,14 @@ def test_an_unknown_schema_is_refused_by_name(
     result = _bootstrap(master_dsn, "--schema", "nope")
     assert result.exit_code != 0
     assert "schema 'nope' does not exist" in result.output
+
+
+def test_powers_only_a_superuser_could_grant_stop_the_job(
+    pg: PostgresCluster, master_dsn: str, secrets: Any
+) -> None:
+    assert _bootstrap(master_dsn).exit_code == 0
+    with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {ROLE} REPLICATION")
+    result = _bootstrap(master_dsn)
+    assert result.exit_code != 0
+    assert "has SUPERUSER, REPLICATION or BYPASSRLS" in result.output

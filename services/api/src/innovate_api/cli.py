@@ -69,12 +69,17 @@ def db_bootstrap_role(app_secret_id: str, schema: str) -> None:
     with db.connector.connect(autocommit=True) as conn:
         try:
             result = bootstrap_app_role(
-                conn, role=app_credentials.username, password=app_credentials.password, schema=schema
+                conn,
+                role=app_credentials.username,
+                password=app_credentials.password,
+                schema=schema,
             )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
     verb = "created" if result.created else "updated"
-    revoked = f"; revoked memberships {result.revoked_memberships}" if result.revoked_memberships else ""
+    revoked = (
+        f"; revoked memberships {result.revoked_memberships}" if result.revoked_memberships else ""
+    )
     click.echo(
         f"role {result.role} {verb}: LOGIN only, CONNECT, USAGE and DML on schema {schema}{revoked}"
     )

@@ -20,7 +20,13 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-ATTRIBUTES = sql.SQL("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT")
+# CREATE ROLE may state every attribute; ALTER ROLE may not name SUPERUSER, REPLICATION
+# or BYPASSRLS unless run by a superuser (which the RDS master is not): an existing role
+# with any of them is refused instead (a master cannot have granted them).
+CREATE_ATTRIBUTES = sql.SQL(
+    "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT"
+)
+ALTER_ATTRIBUTES = sql.SQL("LOGIN NOCREATEDB NOCREATEROLE INHERIT")
 TABLE_PRIVILEGES = sql.SQL("SELECT, INSERT, UPDATE, DELETE")
 SEQUENCE_PRIVILEGES = sql.SQL("USAGE, SELECT")
 
@@ -34,9 +40,7 @@ class BootstrapResult:
 
 def _scram_verifier(conn: psycopg.Connection[Any], role: str, password: str) -> str:
     """The SCRAM-SHA-256 verifier libpq computes client-side (PQencryptPasswordConn)."""
-    verifier = conn.pgconn.encrypt_password(
-        password.encode(), role.encode(), b"scram-sha-256"
-    )
+    verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
     return verifier.decode()
 
 
@@ -56,12 +60,28 @@ def bootstrap_app_role(
         grantor, database = str(row[0]), str(row[1])
         if role == grantor:
             raise ValueError(f"refusing to manage the connected role {role!r} itself")
-        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is None:
+        if (
+            conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+            is None
+        ):
             raise ValueError(f"schema {schema!r} does not exist in database {database!r}")
         verifier = sql.Literal(_scram_verifier(conn, role, password))
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-        verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
-        conn.execute(sql.SQL("{} {} WITH {} PASSWORD {}").format(verb, ident, ATTRIBUTES, verifier))
+        powers = conn.execute(
+            "SELECT rolsuper, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = %s",
+            (role,),
+        ).fetchone()
+        exists = powers is not None
+        if powers is not None and any(powers):
+            raise ValueError(
+                f"role {role!r} has SUPERUSER, REPLICATION or BYPASSRLS; only a superuser can "
+                "remove them (on RDS nobody can grant them: investigate how it happened)"
+            )
+        verb, attributes = (
+            (sql.SQL("ALTER ROLE"), ALTER_ATTRIBUTES)
+            if exists
+            else (sql.SQL("CREATE ROLE"), CREATE_ATTRIBUTES)
+        )
+        conn.execute(sql.SQL("{} {} WITH {} PASSWORD {}").format(verb, ident, attributes, verifier))
         memberships = [
             str(name)
             for (name,) in conn.execute(
@@ -72,9 +92,7 @@ def bootstrap_app_role(
             )
         ]
         for granted in memberships:
-            conn.execute(
-                sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(granted), ident)
-            )
+            conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(granted), ident))
         statements = [
             sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), ident),
             sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema_ident, ident),
@@ -86,9 +104,9 @@ def bootstrap_app_role(
                 SEQUENCE_PRIVILEGES, schema_ident, ident
             ),
             # Tables and sequences the migrations (run as this same grantor) create later.
-            sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON TABLES TO {}").format(
-                sql.Identifier(grantor), schema_ident, TABLE_PRIVILEGES, ident
-            ),
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON TABLES TO {}"
+            ).format(sql.Identifier(grantor), schema_ident, TABLE_PRIVILEGES, ident),
             sql.SQL(
                 "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT {} ON SEQUENCES TO {}"
             ).format(sql.Identifier(grantor), schema_ident, SEQUENCE_PRIVILEGES, ident),
