@@ -120,6 +120,8 @@ POSTGRES_MAJOR_VERSIONS = (16, 17, 18)
 PERFORMANCE_INSIGHTS_RETENTION_DAYS = (7, *(31 * m for m in range(1, 24)), 731)
 # The design's figure: a recovery point every 4 hours.
 FOUR_HOURLY = "cron(0 */4 * * ? *)"
+# The continuous-backup rule's daily run, between two 4-hourly snapshots.
+DAILY = "cron(0 6 * * ? *)"
 # Environments whose database must survive the loss of an availability zone.
 MULTI_AZ_ENVIRONMENTS = frozenset({"staging", "prod"})
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -173,8 +175,11 @@ class BackupCopy(Model):
 
 
 class BackupPlanConfig(Model):
+    # The snapshot rule: a recovery point every 4 hours (the design's figure).
     schedule: str = Field(default=FOUR_HOURLY, pattern=r"^cron\([^)]+\)$")
-    # With continuous backup (point-in-time recovery) AWS Backup keeps 1 to 35 days.
+    # The continuous-backup rule's job (it updates the one continuous recovery point).
+    continuous_schedule: str = Field(default=DAILY, pattern=r"^cron\([^)]+\)$")
+    # Both rules; continuous backup (point-in-time recovery) keeps 1 to 35 days.
     retention_days: int = Field(ge=1, le=35)
     start_window_minutes: int = Field(default=60, ge=60, le=720)
     completion_window_minutes: int = Field(default=180, ge=120, le=10080)

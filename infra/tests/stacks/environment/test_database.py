@@ -254,16 +254,24 @@ def test_app_secret_is_generated_encrypted_attached_and_rotated_in_the_vpc(
 def test_backup_plan_takes_a_recovery_point_every_4_hours_with_pitr(
     templates: Templates, platform: PlatformConfig, env_name: str
 ) -> None:
+    """Two rules, as AWS Backup recommends: a continuous rule keeps one continuous
+    recovery point (point-in-time recovery), the 4-hourly snapshots are the others."""
     template = database(templates, env_name)
     plan_config = platform.environment(env_name).database.backup
     _, plan = one(template, "AWS::Backup::BackupPlan")
-    [rule] = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
-    assert rule["ScheduleExpression"] == FOUR_HOURLY == "cron(0 */4 * * ? *)"
-    assert rule["EnableContinuousBackup"] is True
-    assert rule["Lifecycle"] == {"DeleteAfterDays": plan_config.retention_days}
-    assert "CopyActions" not in rule  # the committed config is single-region
+    rules = {r["RuleName"]: r for r in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    assert sorted(rules) == ["continuous-pitr", "snapshot-every-4-hours"]
+    snapshots, continuous = rules["snapshot-every-4-hours"], rules["continuous-pitr"]
+    assert snapshots["ScheduleExpression"] == FOUR_HOURLY == "cron(0 */4 * * ? *)"
+    assert snapshots.get("EnableContinuousBackup", False) is False
+    assert continuous["EnableContinuousBackup"] is True
+    assert continuous["ScheduleExpression"] == plan_config.continuous_schedule
+    for rule in rules.values():
+        assert rule["Lifecycle"] == {"DeleteAfterDays": plan_config.retention_days}
+        assert "CopyActions" not in rule  # the committed config is single-region
     vault_id, vault = one(template, "AWS::Backup::BackupVault")
-    assert rule["TargetBackupVault"] == {"Fn::GetAtt": [vault_id, "BackupVaultName"]}
+    for rule in rules.values():
+        assert rule["TargetBackupVault"] == {"Fn::GetAtt": [vault_id, "BackupVaultName"]}
     assert vault["Properties"]["BackupVaultName"] == f"innovate-{env_name}-database"
     assert imported(vault["Properties"]["EncryptionKeyArn"]).startswith(
         f"innovate-{env_name}-keys:ExportsOutputFnGetAttDataKey"
@@ -389,9 +397,10 @@ def test_copy_goes_to_a_locked_vault_with_its_own_key_in_the_second_region(
 
     source = _template(copied, copied.database)
     _, plan = one(source, "AWS::Backup::BackupPlan")
-    [rule] = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
-    assert rule["CopyActions"] == [
+    rules = {r["RuleName"]: r for r in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    assert rules["snapshot-every-4-hours"]["CopyActions"] == [
         {"DestinationBackupVaultArn": arn, "Lifecycle": {"DeleteAfterDays": 35}}
     ]
+    assert "CopyActions" not in rules["continuous-pitr"]
     assert copy_stack in copied.database.dependencies
     assert copied.stacks().index(copy_stack) < copied.stacks().index(copied.database)

@@ -1,6 +1,11 @@
 """AWS Backup for the database: an encrypted, optionally locked vault with an access
-policy against early deletion, and a plan that takes a recovery point every 4 hours
-with continuous backup (point-in-time recovery), optionally copied to a second region.
+policy against early deletion, and a plan with two rules, as AWS Backup recommends
+("protect your resources with both continuous and snapshot backup rules"):
+
+* a snapshot recovery point every 4 hours, optionally copied to a second region;
+* continuous backup (point-in-time recovery to the second, up to 35 days back). A
+  continuous rule keeps ONE continuous recovery point that each run updates, so it
+  alone would not give the design's 4-hourly recovery points.
 """
 
 from __future__ import annotations
@@ -118,7 +123,9 @@ class DatabaseBackupPlanProps:
     vault: backup.IBackupVault
     instance: rds.IDatabaseInstance
     schedule: str
-    """A cron expression (the design: ``cron(0 */4 * * ? *)``)."""
+    """The snapshot rule's cron expression (the design: ``cron(0 */4 * * ? *)``)."""
+    continuous_schedule: str
+    """When the continuous rule's job runs (it updates the one continuous recovery point)."""
     retention_days: int
     start_window_minutes: int
     completion_window_minutes: int
@@ -126,12 +133,13 @@ class DatabaseBackupPlanProps:
 
 
 class DatabaseBackupPlan(Construct):
-    """One rule: a recovery point on the schedule, continuous backup for point-in-time
-    recovery, deleted after ``retention_days`` (at most 35 days with continuous backup),
-    copied to ``copy_to`` when set. The selection is the one instance."""
+    """Snapshots on ``schedule`` (copied to ``copy_to`` when set) and continuous backup,
+    both deleted after ``retention_days`` (at most 35 with continuous backup). The
+    selection is the one instance."""
 
     PLAN_ID: ClassVar[str] = "Plan"
-    RULE_NAME: ClassVar[str] = "every-4-hours-with-pitr"
+    SNAPSHOT_RULE: ClassVar[str] = "snapshot-every-4-hours"
+    CONTINUOUS_RULE: ClassVar[str] = "continuous-pitr"
 
     def __init__(
         self, scope: Construct, construct_id: str, *, props: DatabaseBackupPlanProps
@@ -154,17 +162,21 @@ class DatabaseBackupPlan(Construct):
             backup_plan_name=props.plan_name,
             backup_vault=props.vault,
         )
-        self.plan.add_rule(
-            backup.BackupPlanRule(
-                rule_name=self.RULE_NAME,
-                schedule_expression=events.Schedule.expression(props.schedule),
-                enable_continuous_backup=True,
-                delete_after=Duration.days(props.retention_days),
-                start_window=Duration.minutes(props.start_window_minutes),
-                completion_window=Duration.minutes(props.completion_window_minutes),
-                copy_actions=copy_actions or None,
+        for name, schedule, continuous, copies in (
+            (self.SNAPSHOT_RULE, props.schedule, False, copy_actions),
+            (self.CONTINUOUS_RULE, props.continuous_schedule, True, []),
+        ):
+            self.plan.add_rule(
+                backup.BackupPlanRule(
+                    rule_name=name,
+                    schedule_expression=events.Schedule.expression(schedule),
+                    enable_continuous_backup=continuous,
+                    delete_after=Duration.days(props.retention_days),
+                    start_window=Duration.minutes(props.start_window_minutes),
+                    completion_window=Duration.minutes(props.completion_window_minutes),
+                    copy_actions=copies or None,
+                )
             )
-        )
         self.selection = self.plan.add_selection(
             "Selection",
             resources=[backup.BackupResource.from_rds_database_instance(props.instance)],

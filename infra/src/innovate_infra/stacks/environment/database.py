@@ -184,6 +184,7 @@ class DatabaseStack(PlatformStack):
                 vault=self.backup_vault,
                 instance=self.instance,
                 schedule=plan.schedule,
+                continuous_schedule=plan.continuous_schedule,
                 retention_days=plan.retention_days,
                 start_window_minutes=plan.start_window_minutes,
                 completion_window_minutes=plan.completion_window_minutes,
