@@ -257,10 +257,16 @@ def test_staging_and_prod_databases_must_be_multi_az(config_dir: Path, env: str)
     assert f"database.multi_az must be true in {env}" in reason
 
 
+def _six_days(db: dict[str, Any]) -> None:
+    db.update(backup_retention_days=6)
+    db["backup"]["retention_days"] = 6
+    db["backup"]["vault_lock"]["min_retention_days"] = 1
+
+
 def test_prod_keeps_at_least_7_days_of_point_in_time_recovery(config_dir: Path) -> None:
     edit(
         config_dir / "environments/prod.yaml",
-        _database(lambda db: db.update(backup_retention_days=6)),
+        _database(_six_days),
     )
     [(file, _, reason)] = issues_of(config_dir)
     assert file == "prod.yaml"
@@ -322,6 +328,7 @@ def test_bad_database_values_name_file_and_field(
     [
         ({"retention_days": 36}, "database.backup.retention_days", "less than or equal to 35"),
         ({"retention_days": 3}, "database.backup", "within the vault lock"),
+        ({"retention_days": 20}, "database", "must equal backup_retention_days"),
         ({"schedule": "rate(4 hours)"}, "database.backup.schedule", "should match pattern"),
         (
             {"vault_lock": {"enabled": True, "changeable_for_days": 1}},

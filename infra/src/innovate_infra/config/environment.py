@@ -253,6 +253,15 @@ class DatabaseConfig(Model):
 
     @model_validator(mode="after")
     def _check(self) -> DatabaseConfig:
+        if self.backup.retention_days != self.backup_retention_days:
+            # AWS Backup: "Amazon RDS calls its continuous backups 'automated backups'":
+            # the continuous rule and the instance's retention are one setting, two
+            # values would have one overwrite the other (and drift from the template).
+            raise ValueError(
+                f"backup.retention_days ({self.backup.retention_days}) must equal "
+                f"backup_retention_days ({self.backup_retention_days}): AWS Backup's "
+                "continuous backup of RDS is the instance's automated backups"
+            )
         if self.max_allocated_storage_gib <= self.allocated_storage_gib:
             raise ValueError(
                 "max_allocated_storage_gib must be greater than allocated_storage_gib "
