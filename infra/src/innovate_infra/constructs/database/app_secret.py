@@ -12,7 +12,7 @@ least-privilege role, rotated by AWS's hosted single-user rotation function in t
 * single-user rotation: the function logs in as the app role itself and changes its
   own password (PostgreSQL lets a role do that without CREATEROLE), so it never holds
   the master credentials. The first rotation waits for the schedule (not at creation):
-  the role only exists once ``innovate-api db-bootstrap-role`` has run;
+  the role only exists once the API's ``db-bootstrap-role`` command has run;
 * the rotation function runs in the isolated subnets with its own security group:
   egress only to the database (5432) and to the VPC's interface endpoints (443:
   Secrets Manager, KMS).

@@ -150,7 +150,12 @@ class DatabaseStack(PlatformStack):
                 instance=self.instance,
                 database_security_group=self.security_group,
                 port=self.port,
-                encryption_key=props.secrets_key,
+                # By ARN: given the key object, CDK's Secret writes its own statement into
+                # the key policy (CreateGrant for anyone via Secrets Manager, without
+                # kms:GrantIsForAWSResource). The key policy already admits Secrets Manager.
+                encryption_key=kms.Key.from_key_arn(
+                    self, "AppSecretKey", props.secrets_key.key_arn
+                ),
                 vpc=props.vpc,
                 subnets=props.isolated_subnets,
                 rotation_days=APP_SECRET_ROTATION_DAYS,
