@@ -56,6 +56,43 @@ class Naming:
         """Every alarm of one environment (the alarm topic and its key admit only these)."""
         return f"arn:aws:cloudwatch:{region}:{account}:alarm:{self.prefix(environment)}-*"
 
+    # -- the database ------------------------------------------------------------------
+
+    def database_instance_identifier(self, environment: str) -> str:
+        """The RDS instance identifier: it names the instance's log groups and endpoint."""
+        return f"{self.prefix(environment)}-postgres"
+
+    @staticmethod
+    def rds_log_group_name(instance_identifier: str, log_type: str) -> str:
+        """Where RDS exports an instance's logs (fixed by RDS: /aws/rds/instance/<id>/<log>)."""
+        return f"/aws/rds/instance/{instance_identifier}/{log_type}"
+
+    @property
+    def database_name(self) -> str:
+        return self.project
+
+    @property
+    def database_master_username(self) -> str:
+        return f"{self.project}_master"
+
+    @property
+    def database_app_username(self) -> str:
+        """The application's own least-privilege role (``innovate-api db-bootstrap-role``)."""
+        return f"{self.project}_app"
+
+    def database_secret_name(self, environment: str, user: str) -> str:
+        return f"{self.project}/{environment}/database/{user}"
+
+    def backup_vault_name(self, environment: str) -> str:
+        return f"{self.prefix(environment)}-database"
+
+    def backup_copy_vault_name(self, environment: str) -> str:
+        return f"{self.prefix(environment)}-database-copy"
+
+    @staticmethod
+    def backup_vault_arn(account: str, region: str, name: str) -> str:
+        return f"arn:aws:backup:{region}:{account}:backup-vault:{name}"
+
     # -- the log archive (security/logs account) ---------------------------------------
 
     def log_bucket_name(self, purpose: LogPurpose) -> str:

@@ -20,6 +20,7 @@ from constructs import Construct
 from innovate_infra.config import PlatformConfig
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
+from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
 from innovate_infra.constructs.network.vpc import (
     DnsFirewallSettings,
@@ -43,9 +44,19 @@ from innovate_infra.stacks.accounts.regional import (
 )
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+from innovate_infra.stacks.environment.database import (
+    DatabaseBackupCopyStack,
+    DatabaseBackupCopyStackProps,
+    DatabaseStack,
+    DatabaseStackProps,
+)
 from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
 from innovate_infra.stacks.environment.logging import LoggingStack, LoggingStackProps
-from innovate_infra.stacks.environment.monitoring import MonitoringStack, MonitoringStackProps
+from innovate_infra.stacks.environment.monitoring import (
+    DatabaseAlarmSettings,
+    MonitoringStack,
+    MonitoringStackProps,
+)
 from innovate_infra.stacks.environment.network import NetworkStack, NetworkStackProps
 
 ACCOUNTS_STAGE = "accounts"
@@ -233,8 +244,8 @@ class AccountsStage(Stage):
 class EnvironmentStage(Stage):
     """dev, staging or prod, in its workload account and region.
 
-    Stateful stacks (keys, log groups) are separate from the stateless network and
-    monitoring (alarm topic, alarms).
+    Stateful stacks (keys, log groups, the database and its backups) are separate from
+    the stateless network and monitoring (alarm topic, alarms).
     """
 
     def __init__(
@@ -320,6 +331,42 @@ class EnvironmentStage(Stage):
             ),
         )
         self.network.node.add_dependency(self.logging)
+        self.backup_copy: DatabaseBackupCopyStack | None = None
+        database = env.database
+        copy = database.backup.copy_to
+        if copy is not None:
+            self.backup_copy = DatabaseBackupCopyStack(
+                self,
+                "DatabaseBackupCopy",
+                settings=self._settings(DatabaseBackupCopyStack, region=copy.region),
+                props=DatabaseBackupCopyStackProps(
+                    naming=naming,
+                    environment=env.name,
+                    lock=database.backup.vault_lock,
+                    retain=retain,
+                ),
+            )
+        self.database = DatabaseStack(
+            self,
+            "Database",
+            settings=self._settings(DatabaseStack),
+            props=DatabaseStackProps(
+                naming=naming,
+                environment=env.name,
+                database=database,
+                log_retention_days=env.database_log_retention_days,
+                retain=retain,
+                vpc=self.network.network.vpc,
+                isolated_subnets=self.network.network.isolated_subnets,
+                data_key=self.keys.data_key,
+                secrets_key=self.keys.secrets_key,
+                logs_key=self.keys.logs_key,
+                copy_vault_arn=self.backup_copy.vault_arn if self.backup_copy else None,
+            ),
+        )
+        if self.backup_copy is not None:
+            self.database.add_stack_dependency(self.backup_copy)
+        thresholds = database.alarms
         self.monitoring = MonitoringStack(
             self,
             "Monitoring",
@@ -330,20 +377,29 @@ class EnvironmentStage(Stage):
                 alarms_key=self.keys.alarms_key,
                 alarm_email=env.alarm_email,
                 firewall_alert_log_group=alert_group,
+                database=DatabaseAlarmSettings(
+                    instance_identifier=self.database.instance_identifier,
+                    allocated_storage_gib=database.allocated_storage_gib,
+                    thresholds=DatabaseAlarmThresholds(**thresholds.model_dump()),
+                ),
             ),
         )
         self.monitoring.add_stack_dependency(self.logging)
+        # The alarms name the instance only; they are created once it exists.
+        self.monitoring.add_stack_dependency(self.database)
 
-    def _settings(self, stack: type[PlatformStack]) -> StackSettings:
+    def _settings(self, stack: type[PlatformStack], region: str | None = None) -> StackSettings:
+        """``region``: a stack outside the environment's region (the backup copy vault)."""
         env = self._env
         return StackSettings(
             name=self._naming.stack_name(env.name, stack.PURPOSE),
             account=self._platform.environment_account_id(env),
-            region=env.region,
+            region=region or env.region,
             description=f"{self._naming.prefix(env.name)}: {stack.DESCRIPTION}",
             termination_protection=env.termination_protection,
             tags=self._platform.tags(env),
         )
 
     def stacks(self) -> list[PlatformStack]:
-        return [self.keys, self.logging, self.network, self.monitoring]
+        copy: list[PlatformStack] = [self.backup_copy] if self.backup_copy is not None else []
+        return [self.keys, self.logging, self.network, *copy, self.database, self.monitoring]

@@ -17,6 +17,7 @@ from tests.conftest import CONFIG_DIR, Synth
 NAMING = Naming(load_platform(CONFIG_DIR))
 REGISTRY = registry(NAMING)
 ENVIRONMENT = FAMILIES["environment"]
+DATABASE = FAMILIES["database"]
 ACCOUNTS = FAMILIES["accounts"]
 
 
@@ -40,10 +41,12 @@ def test_the_single_registry_holds_every_family_once() -> None:
     is declared twice."""
     assert REGISTRY.acknowledgments == (
         *ENVIRONMENT.acknowledgments(NAMING),
+        *DATABASE.acknowledgments(NAMING),
         *ACCOUNTS.acknowledgments(NAMING),
     )
     assert REGISTRY.checkov_skips == (
         *ENVIRONMENT.checkov_skips(NAMING),
+        *DATABASE.checkov_skips(NAMING),
         *ACCOUNTS.checkov_skips(NAMING),
     )
     nag_keys = [(rule, a.matcher) for a in REGISTRY.acknowledgments for rule in a.rule_ids]
@@ -67,8 +70,13 @@ def test_each_family_covers_only_its_stacks(synth_lake: Synth) -> None:
         assert any(ack.matcher.matches(n) for n in nodes), ack.matcher.description
     for skip in ACCOUNTS.checkov_skips(NAMING):
         assert any(skip.matcher.matches(n) for n in nodes), skip.matcher.description
-    # The environment family stays out of the account stacks: no entry covers both.
-    for entry in (*ENVIRONMENT.acknowledgments(NAMING), *ENVIRONMENT.checkov_skips(NAMING)):
+    # The environment families stay out of the account stacks: no entry covers both.
+    for entry in (
+        *ENVIRONMENT.acknowledgments(NAMING),
+        *ENVIRONMENT.checkov_skips(NAMING),
+        *DATABASE.acknowledgments(NAMING),
+        *DATABASE.checkov_skips(NAMING),
+    ):
         assert not any(entry.matcher.matches(n) for n in nodes), entry.matcher.description
 
 
@@ -99,3 +107,24 @@ def test_matchers_are_built_from_the_owners_ids() -> None:
     for entry in (*REGISTRY.acknowledgments, *REGISTRY.checkov_skips):
         assert entry.matcher.stacks, entry.matcher.description
         assert NAMING.project not in entry.matcher.path, entry.matcher.description
+
+
+def test_database_suppressions_are_used_and_never_in_prod(synth: Synth) -> None:
+    """Each database acknowledgment suppresses a real finding; the ones about Multi-AZ and
+    deletion protection are scoped to the stages that may lack them, never prod."""
+    report = json.loads((synth.outdir / "validation-report.json").read_text())
+    suppressed = [
+        s for plugin in report["pluginReports"] for s in plugin.get("suppressedViolations", [])
+    ]
+    acknowledged = {(s.get("acknowledgedId"), s.get("reason")) for s in suppressed}
+    for ack in DATABASE.acknowledgments(NAMING):
+        unused = [r for r in ack.rule_ids if (r, ack.reason) not in acknowledged]
+        assert not unused, f"{ack.matcher.description}: {unused} suppress nothing"
+        if ack.matcher.stages:
+            assert "prod" not in ack.matcher.stages, ack.matcher.description
+    for skip in DATABASE.checkov_skips(NAMING):
+        assert "prod" not in skip.matcher.stages, skip.matcher.description
+    prod_instance = synth.built.environments[-1].database.instance.node.default_child
+    for ack in DATABASE.acknowledgments(NAMING):
+        if ack.matcher.stages:
+            assert not ack.matcher.matches(prod_instance), ack.matcher.description

@@ -4,6 +4,7 @@ bad values fail with file, field and reason."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,134 @@ def test_managed_dns_domain_list_ids_are_validated(config_dir: Path) -> None:
     [(file, field, _)] = issues_of(config_dir)
     assert file == "dev.yaml"
     assert "managed_domain_list_ids" in field
+
+
+# ------------------------------------------------------------------ database (issue #9)
+
+
+def _database(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda d: change(d["database"])
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_staging_and_prod_databases_must_be_multi_az(config_dir: Path, env: str) -> None:
+    edit(config_dir / f"environments/{env}.yaml", _database(lambda db: db.update(multi_az=False)))
+    [(file, _, reason)] = issues_of(config_dir)
+    assert file == f"{env}.yaml"
+    assert f"database.multi_az must be true in {env}" in reason
+
+
+def _six_days(db: dict[str, Any]) -> None:
+    db.update(backup_retention_days=6)
+    db["backup"]["retention_days"] = 6
+    db["backup"]["vault_lock"]["min_retention_days"] = 1
+
+
+def test_prod_keeps_at_least_7_days_of_point_in_time_recovery(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/prod.yaml",
+        _database(_six_days),
+    )
+    [(file, _, reason)] = issues_of(config_dir)
+    assert file == "prod.yaml"
+    assert "database.backup_retention_days must be at least 7 in prod" in reason
+
+
+def test_prod_vault_lock_must_be_compliance_mode(config_dir: Path) -> None:
+    def governance(db: dict[str, Any]) -> None:
+        del db["backup"]["vault_lock"]["changeable_for_days"]
+
+    edit(config_dir / "environments/prod.yaml", _database(governance))
+    [(file, _, reason)] = issues_of(config_dir)
+    assert file == "prod.yaml"
+    assert "database.backup.vault_lock must be enabled in compliance mode" in reason
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        (
+            {"backup_retention_days": 36},
+            "database.backup_retention_days",
+            "less than or equal to 35",
+        ),
+        ({"engine_major_version": 14}, "database.engine_major_version", "supported majors"),
+        ({"instance_class": "t4g.medium"}, "database.instance_class", "should match pattern"),
+        (
+            {"performance_insights_retention_days": 30},
+            "database.performance_insights_retention_days",
+            "not a Performance Insights retention",
+        ),
+        (
+            {"log_retention_days": 8},
+            "database.log_retention_days",
+            "not a CloudWatch Logs retention",
+        ),
+        ({"allocated_storage_gib": 100}, "database", "autoscaling ceiling"),
+        ({"backup_window": "25:00-25:30"}, "database.backup_window", "should match pattern"),
+        ({"backup_window": "01:00-01:10"}, "database", "at least 30 minutes"),
+        (
+            {"maintenance_window": "sun:00:45-sun:01:45", "backup_window": "01:00-01:30"},
+            "database",
+            "must not overlap",
+        ),
+        ({"slow_statement_ms": -2}, "database.slow_statement_ms", "greater than or equal to -1"),
+    ],
+)
+def test_bad_database_values_name_file_and_field(
+    config_dir: Path, change: dict[str, Any], field: str, reason: str
+) -> None:
+    edit(config_dir / "environments/dev.yaml", _database(lambda db: db.update(change)))
+    [(file, got_field, got_reason)] = issues_of(config_dir)
+    assert (file, got_field) == ("dev.yaml", field)
+    assert reason in got_reason
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"retention_days": 36}, "database.backup.retention_days", "less than or equal to 35"),
+        ({"retention_days": 3}, "database.backup", "within the vault lock"),
+        ({"retention_days": 20}, "database", "must equal backup_retention_days"),
+        ({"schedule": "rate(4 hours)"}, "database.backup.schedule", "should match pattern"),
+        (
+            {"vault_lock": {"enabled": True, "changeable_for_days": 1}},
+            "database.backup.vault_lock.changeable_for_days",
+            "greater than or equal to 3",
+        ),
+    ],
+)
+def test_bad_backup_values_name_file_and_field(
+    config_dir: Path, change: dict[str, Any], field: str, reason: str
+) -> None:
+    edit(
+        config_dir / "environments/staging.yaml", _database(lambda db: db["backup"].update(change))
+    )
+    [(file, got_field, got_reason)] = issues_of(config_dir)
+    assert (file, got_field) == ("staging.yaml", field)
+    assert reason in got_reason
+
+
+def test_backup_copy_must_go_to_another_allowed_region(config_dir: Path) -> None:
+    edit(
+        config_dir / "environments/dev.yaml",
+        _database(
+            lambda db: db["backup"].update(copy_to={"region": "eu-central-1", "retention_days": 7})
+        ),
+    )
+    [(file, field, reason)] = issues_of(config_dir)
+    assert (file, field) == ("dev.yaml", "database.backup.copy_to.region")
+    assert "not in allowed_regions" in reason
+    edit(
+        config_dir / "environments/dev.yaml",
+        _database(
+            lambda db: db["backup"].update(copy_to={"region": "eu-west-1", "retention_days": 7})
+        ),
+    )
+    [(_, _, reason)] = issues_of(config_dir)
+    assert "must differ from the environment's region" in reason
+
+
+def test_database_logs_keep_the_logging_retention_unless_set(platform: PlatformConfig) -> None:
+    for env in platform.environments.values():
+        assert env.database_log_retention_days == env.logging.retention_days

@@ -18,7 +18,30 @@ from innovate_infra.naming import Naming
 
 from tests.conftest import Synth
 
-STATEFUL_TYPES = {"AWS::KMS::Key", "AWS::Logs::LogGroup", "AWS::S3::Bucket", "AWS::RDS::DBInstance"}
+STATEFUL_TYPES = {
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
+    "AWS::RDS::DBInstance",
+    "AWS::Backup::BackupVault",
+    "AWS::SecretsManager::Secret",
+}
+# What the database stack holds beside its data: the instance's network, parameters and
+# roles, the secret's policy, attachment and rotation, the backup plan. All of it lives
+# and dies with the data, none of it in the stateless stacks.
+DATABASE_SUPPORT_TYPES = {
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::RDS::DBParameterGroup",
+    "AWS::IAM::Role",
+    "AWS::SecretsManager::ResourcePolicy",
+    "AWS::SecretsManager::SecretTargetAttachment",
+    "AWS::SecretsManager::RotationSchedule",
+    "AWS::Backup::BackupPlan",
+    "AWS::Backup::BackupSelection",
+}
 
 
 def test_one_stage_per_environment_in_its_account_and_region(
@@ -38,7 +61,7 @@ def test_one_stage_per_environment_in_its_account_and_region(
 def test_stack_names_and_ids_are_stable(synth: Synth) -> None:
     for stage in synth.built.environments:
         stacks = {child.node.id: child for child in stage.node.children if isinstance(child, Stack)}
-        assert sorted(stacks) == ["Keys", "Logging", "Monitoring", "Network"]
+        assert sorted(stacks) == ["Database", "Keys", "Logging", "Monitoring", "Network"]
         for construct_id, stack in stacks.items():
             assert stack.stack_name == f"innovate-{stage.stage_name}-{construct_id.lower()}"
 
@@ -87,6 +110,9 @@ def test_stateful_resources_live_outside_the_network_stack(
         types = {r["Type"] for r in template["Resources"].values()}
         if name.endswith(("-network", "-monitoring")):
             assert not types & STATEFUL_TYPES, name
+        elif name.endswith("-database"):
+            assert "AWS::RDS::DBInstance" in types, name
+            assert types <= STATEFUL_TYPES | DATABASE_SUPPORT_TYPES, name
         else:
             assert types <= STATEFUL_TYPES | {"AWS::KMS::Alias"}, name
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import CfnResource, Stack, Stage
 from constructs import IConstruct
 
 
@@ -23,6 +23,9 @@ class ResourceMatcher:
     stacks: tuple[type[Stack], ...]
     path: str
     description: str
+    # Only in these stages (environment names), e.g. a finding that prod cannot have;
+    # empty: every stage.
+    stages: tuple[str, ...] = ()
 
     def matches(self, node: IConstruct) -> bool:
         if not isinstance(node, CfnResource) or node.cfn_resource_type != self.cfn_type:
@@ -30,6 +33,10 @@ class ResourceMatcher:
         stack = Stack.of(node)
         if not isinstance(stack, self.stacks):
             return False
+        if self.stages:
+            stage = Stage.of(stack)
+            if stage is None or stage.stage_name not in self.stages:
+                return False
         relative = node.node.path[len(stack.node.path) + 1 :]
         return re.fullmatch(self.path, relative) is not None
 

@@ -1,5 +1,5 @@
 """``environments/<name>.yaml``: one environment (dev, staging, prod): its account,
-region and zones, network, logging, sizes and switches."""
+region and zones, network, logging, sizes, database and switches."""
 
 from __future__ import annotations
 
@@ -97,23 +97,202 @@ class LoggingConfig(Model):
 
 
 class Sizes(Model):
-    """Capacity knobs consumed by the compute and database stacks of later issues."""
+    """Capacity knobs of the compute stacks (the database's are in ``database``)."""
 
     node_instance_types: list[
         Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")]
     ] = Field(min_length=1)
     node_min_size: int = Field(ge=1, le=100)
     node_max_size: int = Field(ge=1, le=1000)
-    database_instance_class: Annotated[
-        str, StringConstraints(pattern=r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
-    ]
-    database_allocated_storage_gib: int = Field(ge=20, le=65536)
 
     @model_validator(mode="after")
     def _min_le_max(self) -> Sizes:
         if self.node_min_size > self.node_max_size:
             raise ValueError("node_min_size must not exceed node_max_size")
         return self
+
+
+# Engine major versions the pinned aws-cdk-lib (2.275) has constants for and that are
+# in RDS standard support; the newest is the default in the committed files.
+POSTGRES_MAJOR_VERSIONS = (16, 17, 18)
+# Performance Insights retention: 7 days (free) or whole months (31 days each) up to
+# 23 months, or 731 days (RDS CreateDBInstance, PerformanceInsightsRetentionPeriod).
+PERFORMANCE_INSIGHTS_RETENTION_DAYS = (7, *(31 * m for m in range(1, 24)), 731)
+# The design's figure: a recovery point every 4 hours.
+FOUR_HOURLY = "cron(0 */4 * * ? *)"
+# The continuous-backup rule's daily run, between two 4-hourly snapshots.
+DAILY = "cron(0 6 * * ? *)"
+# Environments whose database must survive the loss of an availability zone.
+MULTI_AZ_ENVIRONMENTS = frozenset({"staging", "prod"})
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d"
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _span(start: int, end: int, period: int) -> set[int]:
+    """Minutes of a window that may wrap past the end of the period (day or week)."""
+    length = (end - start) % period
+    return {(start + m) % period for m in range(length)}
+
+
+class DatabaseAlarms(Model):
+    """Thresholds of the database alarms (to the environment's alarm topic)."""
+
+    cpu_percent: int = Field(ge=1, le=100)
+    # Percent of the allocated storage left before autoscaling's ceiling is a problem.
+    free_storage_percent: int = Field(ge=1, le=50)
+    freeable_memory_mib: int = Field(ge=16)
+    connections: int = Field(ge=1)
+    read_latency_ms: int = Field(ge=1, le=10000)
+    write_latency_ms: int = Field(ge=1, le=10000)
+
+
+class VaultLock(Model):
+    """AWS Backup Vault Lock. ``changeable_for_days`` set: compliance mode, immutable once
+    that grace time has passed (AWS requires 3 or more); null: governance mode."""
+
+    enabled: bool
+    min_retention_days: int = Field(default=1, ge=1, le=36500)
+    max_retention_days: int = Field(default=35, ge=1, le=36500)
+    changeable_for_days: int | None = Field(default=None, ge=3, le=36500)
+
+    @model_validator(mode="after")
+    def _order(self) -> VaultLock:
+        if self.min_retention_days > self.max_retention_days:
+            raise ValueError("min_retention_days must not exceed max_retention_days")
+        return self
+
+
+class BackupCopy(Model):
+    """Copy of every recovery point to a vault in a second region (same account)."""
+
+    region: Region
+    retention_days: int = Field(ge=1, le=36500)
+
+
+class BackupPlanConfig(Model):
+    # The snapshot rule: a recovery point every 4 hours (the design's figure).
+    schedule: str = Field(default=FOUR_HOURLY, pattern=r"^cron\([^)]+\)$")
+    # The continuous-backup rule's job (it updates the one continuous recovery point).
+    continuous_schedule: str = Field(default=DAILY, pattern=r"^cron\([^)]+\)$")
+    # Both rules; continuous backup (point-in-time recovery) keeps 1 to 35 days.
+    retention_days: int = Field(ge=1, le=35)
+    start_window_minutes: int = Field(default=60, ge=60, le=720)
+    completion_window_minutes: int = Field(default=180, ge=120, le=10080)
+    vault_lock: VaultLock
+    copy_to: BackupCopy | None = None
+
+    @model_validator(mode="after")
+    def _lock_bounds(self) -> BackupPlanConfig:
+        lock = self.vault_lock
+        if lock.enabled and not (
+            lock.min_retention_days <= self.retention_days <= lock.max_retention_days
+        ):
+            raise ValueError(
+                f"retention_days {self.retention_days} must lie within the vault lock's "
+                f"min_retention_days..max_retention_days "
+                f"({lock.min_retention_days}..{lock.max_retention_days}), or AWS Backup "
+                "refuses every backup job into the vault"
+            )
+        return self
+
+
+class DatabaseConfig(Model):
+    """RDS for PostgreSQL: one instance per environment, with its backups and alarms."""
+
+    engine_major_version: int
+    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9-]+\.[a-z0-9]+$")]
+    multi_az: bool
+    allocated_storage_gib: int = Field(ge=20, le=65536)
+    # Storage autoscaling ceiling.
+    max_allocated_storage_gib: int = Field(ge=21, le=65536)
+    # Automated backups (RDS point-in-time recovery): 1..35 days.
+    backup_retention_days: int = Field(ge=1, le=35)
+    # UTC, hh24:mi-hh24:mi, at least 30 minutes; must not overlap the maintenance window.
+    backup_window: Annotated[str, StringConstraints(pattern=rf"^{_CLOCK}-{_CLOCK}$")]
+    # UTC, ddd:hh24:mi-ddd:hh24:mi (minor version upgrades are applied here).
+    maintenance_window: Annotated[
+        str,
+        StringConstraints(pattern=rf"^({'|'.join(_DAYS)}):{_CLOCK}-({'|'.join(_DAYS)}):{_CLOCK}$"),
+    ]
+    # log_min_duration_statement: statements slower than this are logged (-1: off).
+    slow_statement_ms: int = Field(ge=-1, le=3_600_000)
+    performance_insights_retention_days: int
+    # Retention of the exported PostgreSQL logs; null: logging.retention_days.
+    log_retention_days: int | None = None
+    alarms: DatabaseAlarms
+    backup: BackupPlanConfig
+
+    @field_validator("engine_major_version")
+    @classmethod
+    def _major(cls, value: int) -> int:
+        if value not in POSTGRES_MAJOR_VERSIONS:
+            raise ValueError(
+                f"{value} is not one of the supported majors {POSTGRES_MAJOR_VERSIONS}"
+            )
+        return value
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, value: int) -> int:
+        if value not in PERFORMANCE_INSIGHTS_RETENTION_DAYS:
+            raise ValueError(
+                f"{value} is not a Performance Insights retention: 7, a multiple of 31 up to "
+                "713, or 731"
+            )
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, value: int | None) -> int | None:
+        return None if value is None else check_retention(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> DatabaseConfig:
+        if self.backup.retention_days != self.backup_retention_days:
+            # AWS Backup: "Amazon RDS calls its continuous backups 'automated backups'":
+            # the continuous rule and the instance's retention are one setting, two
+            # values would have one overwrite the other (and drift from the template).
+            raise ValueError(
+                f"backup.retention_days ({self.backup.retention_days}) must equal "
+                f"backup_retention_days ({self.backup_retention_days}): AWS Backup's "
+                "continuous backup of RDS is the instance's automated backups"
+            )
+        if self.max_allocated_storage_gib <= self.allocated_storage_gib:
+            raise ValueError(
+                "max_allocated_storage_gib must be greater than allocated_storage_gib "
+                "(it is the storage autoscaling ceiling)"
+            )
+        start, end = (_minutes(t) for t in self.backup_window.split("-"))
+        if (end - start) % 1440 < 30:
+            raise ValueError("backup_window must be at least 30 minutes long")
+        day = 1440
+        backup_week = {d * day + m for d in range(7) for m in _span(start, end, day)}
+        first, last = self.maintenance_window.split("-")
+        week = 7 * day
+
+        def at(point: str) -> int:
+            name, clock = point.split(":", 1)
+            return _DAYS.index(name) * day + _minutes(clock)
+
+        maintenance = _span(at(first), at(last), week)
+        if len(maintenance) < 30:
+            raise ValueError("maintenance_window must be at least 30 minutes long")
+        if backup_week & maintenance:
+            raise ValueError("backup_window and maintenance_window must not overlap (RDS)")
+        return self
+
+    @property
+    def performance_insights_months(self) -> int | None:
+        """Whole months of the retention (None for the free 7 days, 0 for long-term)."""
+        days = self.performance_insights_retention_days
+        if days == 7:
+            return None
+        return 0 if days == 731 else days // 31
 
 
 class EnvironmentConfig(Model):
@@ -131,6 +310,7 @@ class EnvironmentConfig(Model):
     network: NetworkConfig
     logging: LoggingConfig
     sizes: Sizes
+    database: DatabaseConfig
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentConfig:
@@ -159,7 +339,12 @@ class EnvironmentConfig(Model):
                 "(return traffic must come back through the one NAT to the one endpoint)"
             )
         _check_subnets_fit(self.network, len(azs))
+        _check_database(self)
         return self
+
+    @property
+    def database_log_retention_days(self) -> int:
+        return self.database.log_retention_days or self.logging.retention_days
 
     @property
     def nat_gateway_count(self) -> int:
@@ -183,4 +368,25 @@ def _check_subnets_fit(network: NetworkConfig, az_count: int) -> None:
         raise ValueError(
             f"network: {az_count} AZs x subnets {tiers} need {needed} addresses, "
             f"more than the {vpc.num_addresses} of {vpc}"
+        )
+
+
+def _check_database(env: EnvironmentConfig) -> None:
+    """Controls that the cheap non-prod settings may never switch off in prod."""
+    database = env.database
+    if env.name in MULTI_AZ_ENVIRONMENTS and not database.multi_az:
+        raise ValueError(f"database.multi_az must be true in {env.name}")
+    if env.name == "prod":
+        if database.backup_retention_days < 7:
+            raise ValueError("database.backup_retention_days must be at least 7 in prod")
+        lock = database.backup.vault_lock
+        if not (lock.enabled and lock.changeable_for_days is not None):
+            raise ValueError(
+                "database.backup.vault_lock must be enabled in compliance mode "
+                "(changeable_for_days set) in prod"
+            )
+    copy = database.backup.copy_to
+    if copy is not None and copy.region == env.region:
+        raise ValueError(
+            f"database.backup.copy_to.region must differ from the environment's region {env.region}"
         )

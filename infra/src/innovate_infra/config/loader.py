@@ -39,6 +39,13 @@ def _cross_validate(
             yield ConfigIssue(
                 file, "region", f"{env.region!r} is not in allowed_regions {org.allowed_regions}"
             )
+        copy = env.database.backup.copy_to
+        if copy is not None and copy.region not in org.allowed_regions:
+            yield ConfigIssue(
+                file,
+                "database.backup.copy_to.region",
+                f"{copy.region!r} is not in allowed_regions {org.allowed_regions}",
+            )
         expected = ENVIRONMENT_ACCOUNT[env.name]
         if env.account != expected:
             yield ConfigIssue(

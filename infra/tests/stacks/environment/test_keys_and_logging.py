@@ -55,6 +55,7 @@ def test_each_key_serves_its_purpose(templates: Templates, env_name: str) -> Non
         return sorted(set(found))
 
     assert via("data") == [
+        "backup.eu-west-1.amazonaws.com",
         "ec2.eu-west-1.amazonaws.com",
         "rds.eu-west-1.amazonaws.com",
         "s3.eu-west-1.amazonaws.com",

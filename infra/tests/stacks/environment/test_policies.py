@@ -231,7 +231,7 @@ def test_account_principals_read_key_metadata(
 @pytest.mark.parametrize(
     ("purpose", "services", "grants"),
     [
-        ("data", ["s3", "rds", "ec2"], True),
+        ("data", ["s3", "rds", "ec2", "backup"], True),
         ("secrets", ["secretsmanager", "ssm"], True),
         ("cluster", ["eks"], True),
     ],

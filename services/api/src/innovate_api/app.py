@@ -12,7 +12,7 @@ from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from innovate_api import __version__
-from innovate_api.cli import purge_deleted
+from innovate_api.cli import db_bootstrap_role, purge_deleted
 from innovate_api.config import Settings, load_settings
 from innovate_api.context import ROUTE_KEY
 from innovate_api.db import Database, DatabaseUnavailable
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
     app.register_blueprint(auth_routes.bp)
     app.register_blueprint(notes_routes.bp)
     app.cli.add_command(purge_deleted)
+    app.cli.add_command(db_bootstrap_role)
     app.spec_processor(problem_media_types)
 
     app.wsgi_app = RequestObservability(  # type: ignore[method-assign]

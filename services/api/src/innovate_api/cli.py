@@ -12,6 +12,8 @@ from flask.cli import with_appcontext
 from innovate_api import extensions
 from innovate_api.db import Database
 from innovate_api.repositories import notes, revocations, throttle
+from innovate_api.roles import bootstrap_app_role
+from innovate_api.secrets import SecretsManagerCredentials
 
 _BATCH = 1000
 
@@ -45,4 +47,39 @@ def purge_deleted(retention_days: int | None) -> None:
     click.echo(
         f"purged {purged_notes} notes (deleted > {days} days ago), {tokens} expired token "
         f"revocations, {throttles} stale sign-in throttles"
+    )
+
+
+@click.command("db-bootstrap-role")
+@click.option(
+    "--app-secret-id",
+    required=True,
+    help="Secrets Manager id of the app's secret (its username and password are used).",
+)
+@click.option("--schema", default="public", show_default=True, help="The application schema.")
+@with_appcontext
+def db_bootstrap_role(app_secret_id: str, schema: str) -> None:
+    """Create or update the application's least-privilege role (run as the master user).
+
+    One-shot job before the migrations: DATABASE_SECRET_ID is the RDS-managed master
+    secret; the role's name and password come from --app-secret-id. Idempotent.
+    """
+    db = extensions.db()
+    app_credentials = SecretsManagerCredentials(app_secret_id, cache_seconds=0).get()
+    with db.connector.connect(autocommit=True) as conn:
+        try:
+            result = bootstrap_app_role(
+                conn,
+                role=app_credentials.username,
+                password=app_credentials.password,
+                schema=schema,
+            )
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    verb = "created" if result.created else "updated"
+    revoked = (
+        f"; revoked memberships {result.revoked_memberships}" if result.revoked_memberships else ""
+    )
+    click.echo(
+        f"role {result.role} {verb}: LOGIN only, CONNECT, USAGE and DML on schema {schema}{revoked}"
     )

@@ -5,7 +5,9 @@
   environment (``aws:SourceAccount``, ``aws:SourceArn``) may publish to it;
 * when Network Firewall is on: a metric filter on the firewall's alert log group
   (every ``blocked`` alert: a threat signature or the default drop of a flow to a
-  domain off the allow-list) and an alarm on it.
+  domain off the allow-list) and an alarm on it;
+* the database's alarms (``constructs/database/alarms.py``), by instance identifier: the
+  database stack is stateful and never depends on this one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from innovate_infra.constructs.database.alarms import (
+    DatabaseAlarms,
+    DatabaseAlarmsProps,
+    DatabaseAlarmThresholds,
+)
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 
@@ -34,12 +41,20 @@ METRIC_NAMESPACE_SUFFIX = "NetworkFirewall"
 
 
 @dataclass(frozen=True)
+class DatabaseAlarmSettings:
+    instance_identifier: str
+    allocated_storage_gib: int
+    thresholds: DatabaseAlarmThresholds
+
+
+@dataclass(frozen=True)
 class MonitoringStackProps:
     naming: Naming
     environment: str
     alarms_key: kms.IKey
     alarm_email: str
     firewall_alert_log_group: logs.ILogGroup | None
+    database: DatabaseAlarmSettings | None = None
 
 
 class MonitoringStack(PlatformStack):
@@ -104,3 +119,16 @@ class MonitoringStack(PlatformStack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             self.firewall_alarm.add_alarm_action(actions.SnsAction(self.topic))
+        self.database_alarms: DatabaseAlarms | None = None
+        if props.database is not None:
+            self.database_alarms = DatabaseAlarms(
+                self,
+                "DatabaseAlarms",
+                props=DatabaseAlarmsProps(
+                    instance_identifier=props.database.instance_identifier,
+                    alarm_name_prefix=naming.alarm_name(env, "database"),
+                    allocated_storage_gib=props.database.allocated_storage_gib,
+                    thresholds=props.database.thresholds,
+                    topic=self.topic,
+                ),
+            )

@@ -1,0 +1,1 @@
+"""The environment database: RDS for PostgreSQL, its secrets, backups and alarms."""
