@@ -7,6 +7,9 @@
 #   make synth   write every environment's CloudFormation to infra/cdk.out/
 #   make check   run the infrastructure policy gates (cdk-nag, cfn-lint, checkov)
 #   make bench   run the benchmarks (not part of `make test`)
+#   make cost    monthly estimate per account and environment (offline; docs/cost.md)
+#   make preflight / diff ENV=... / diff-accounts / destroy ENV=dev|staging / import-accounts
+#                operate the estate with AWS credentials: the one guide is docs/deploy.md
 #
 # Each area keeps its own targets in an include file next to its code and
 # registers its suites in TEST_SUITES / LINT_SUITES / BENCH_TARGETS.
@@ -39,7 +42,7 @@ include bench/api/bench-api.mk
 .PHONY: help up down status test lint synth check bench python-version checkov-install
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fails early and clearly when the interpreter is too old.
 python-version:
