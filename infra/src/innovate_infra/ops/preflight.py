@@ -158,7 +158,8 @@ def _accounts(clients: Clients, platform: PlatformConfig) -> Iterable[Finding]:
     listed = _paginate(clients.organizations, "list_accounts", "Accounts")
     by_id = {a["Id"]: a for a in listed}
     by_email = {a["Email"].lower(): a for a in listed}
-    root_id = platform.accounts.organization.root_id
+    # The real root (a mistyped root_id is reported by the organization check).
+    root_id = clients.organizations.list_roots()["Roots"][0]["Id"]
     ou_paths = _ou_paths(clients, root_id)
     member: MemberKey
     for member, spec in platform.accounts.accounts.items():
