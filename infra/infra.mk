@@ -66,7 +66,7 @@ bench-synth: $(INFRA_STAMP)
 # These talk to AWS (except cost): they use the caller's credentials (AWS_PROFILE=...) and
 # stop with a clear message without them. The CDK CLI runs the same app with the same
 # context as `make synth` (cdk.json's app and context, cdk.context.json).
-.PHONY: preflight diff diff-accounts destroy cost import-accounts infra-credentials
+.PHONY: preflight diff diff-accounts destroy cost import-accounts infra-credentials bootstrap-boundary
 
 INFRA_CDK := cd $(INFRA_DIR) && $(INFRA_CDK_CLI)
 INFRA_OPS := cd $(INFRA_DIR) && PYTHONPATH=$(INFRA_DIR)/src $(INFRA_PY) -m innovate_infra.ops
@@ -107,3 +107,8 @@ import-accounts: infra-install infra-credentials
 	@$(INFRA_CDK) synth --no-lookups --quiet -c organization-import=adopt -o $(INFRA_IMPORT_OUT) 'accounts/ManagementOrganization'
 	@$(INFRA_OPS) import-mapping --assembly $(INFRA_IMPORT_OUT) --out $(INFRA_IMPORT_OUT)/import-mapping.json
 	@$(INFRA_CDK) import --app $(INFRA_IMPORT_OUT) --resource-mapping $(INFRA_IMPORT_OUT)/import-mapping.json 'accounts/ManagementOrganization'
+
+# The CDK execution role's permissions boundary, rendered for this organization
+# (`aws iam create-policy` in each member account before `cdk bootstrap`; docs/deploy.md).
+bootstrap-boundary: $(INFRA_STAMP)
+	@$(INFRA_OPS) boundary --out $(INFRA_DIR)/cdk-exec-boundary.json

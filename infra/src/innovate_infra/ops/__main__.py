@@ -9,10 +9,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from innovate_infra.config import ConfigError, load_platform
+from innovate_infra.config import ConfigError, PlatformConfig, load_platform
 from innovate_infra.ops import teardown
 from innovate_infra.ops.import_mapping import ImportError_, write_mapping
 
@@ -64,6 +65,19 @@ def _credentials() -> int:
     return 0
 
 
+def _boundary(platform: PlatformConfig, out: Path) -> int:
+    """policies/bootstrap/cfn-exec-boundary.json with this organization's values, for
+    ``aws iam create-policy`` in each member account before ``cdk bootstrap``."""
+    from innovate_infra.constructs.organization.policies import render_policy
+    from innovate_infra.naming import Naming
+    from innovate_infra.stacks.accounts.parameters import policy_parameters
+
+    rendered = render_policy("bootstrap/cfn-exec-boundary", policy_parameters(platform, Naming(platform)))
+    out.write_text(json.dumps(rendered.document), encoding="utf-8")
+    print(f"boundary: {out} (policy name: {platform.project}-cdk-exec-boundary)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m innovate_infra.ops")
     parser.add_argument("--config", type=Path, default=INFRA_DIR / "config")
@@ -73,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     mapping = sub.add_parser("import-mapping")
     mapping.add_argument("--assembly", type=Path, required=True)
     mapping.add_argument("--out", type=Path, required=True)
+    boundary = sub.add_parser("boundary", help="render the CDK execution-role boundary")
+    boundary.add_argument("--out", type=Path, required=True)
     selector = sub.add_parser("selector", help="the CDK selector of a known environment")
     selector.add_argument("environment")
     guard = sub.add_parser("destroy-guard")
@@ -84,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "credentials":
             return _credentials()
         platform = load_platform(args.config)
+        if args.command == "boundary":
+            return _boundary(platform, args.out)
         if args.command == "selector":
             print(f"{platform.environment(args.environment).name}/*")
             return 0
