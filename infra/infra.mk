@@ -86,9 +86,11 @@ diff: infra-install
 	@$(MAKE) infra-credentials
 	@$(INFRA_CDK) diff --no-lookups '$(ENV)/*'
 
-# The management and security/logs account stacks: every organization-wide change.
+# The management and security/logs account stacks: every organization-wide change
+# (`STACK=ManagementOrganization` for one of them).
+STACK ?= *
 diff-accounts: infra-install infra-credentials
-	@$(INFRA_CDK) diff --no-lookups 'accounts/*'
+	@$(INFRA_CDK) diff --no-lookups 'accounts/$(STACK)'
 
 # `make destroy ENV=dev|staging`: refuses prod (docs/runbooks/teardown.md).
 destroy: infra-install

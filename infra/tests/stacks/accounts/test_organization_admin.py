@@ -67,6 +67,8 @@ def _decide(admin: Admin, action: str, resource: str) -> Decision:
 def test_it_deploys_the_management_stacks_through_the_cdk_roles(admin: Admin) -> None:
     for kind in ("deploy-role", "file-publishing-role", "lookup-role"):
         assert _decide(admin, "sts:AssumeRole", _cdk_role(MANAGEMENT, kind)).allowed, kind
+    # The read-only lookup role anywhere: `make diff-accounts` reads every account's stacks.
+    assert _decide(admin, "sts:AssumeRole", _cdk_role(SECURITY, "lookup-role")).allowed
 
 
 def test_it_deploys_nowhere_else_and_never_as_the_execution_role(admin: Admin) -> None:
