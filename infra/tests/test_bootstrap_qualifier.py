@@ -38,7 +38,9 @@ def test_a_changed_qualifier_changes_the_deploy_roles_and_the_policies(
     assert artifact.assume_role_arn is not None
     assert "cdk-abc12-deploy-role-333333333333" in artifact.assume_role_arn
     # ... and the SCPs and permission sets name the same roles.
-    assert "cdk-abc12-cfn-exec-role" in Naming(changed).cdk_exec_role_arn("333333333333", "eu-west-1")
+    assert "cdk-abc12-cfn-exec-role" in Naming(changed).cdk_exec_role_arn(
+        "333333333333", "eu-west-1"
+    )
 
 
 def test_a_conflicting_qualifier_in_the_cdk_context_is_refused(platform: PlatformConfig) -> None:

@@ -108,7 +108,8 @@ def test_nat_gateways_and_interface_endpoints_are_priced_per_az(
         if r["Type"] == "AWS::EC2::VPCEndpoint"
         and r["Properties"].get("VpcEndpointType") == "Interface"
     )
-    assert slots and slots % 3 == 0  # every interface endpoint in each of the three AZs
+    assert slots
+    assert slots % 3 == 0
     [endpoints] = _fixed(estimates["prod"], "AWS::EC2::VPCEndpoint")
     assert endpoints.count == slots * HOURS
     assert endpoints.monthly_usd == pytest.approx(
@@ -127,7 +128,8 @@ def test_every_kms_key_costs_a_key_month(
         if r["Type"] == "AWS::KMS::Key"
     )
     [line] = _fixed(estimates["prod"], "AWS::KMS::Key")
-    assert line.count == keys and line.monthly_usd == keys * PRICES.price("kms_key_month").usd
+    assert line.count == keys
+    assert line.monthly_usd == keys * PRICES.price("kms_key_month").usd
 
 
 def test_usage_lines_carry_unit_price_and_assumed_volume(
@@ -156,7 +158,10 @@ def test_resources_of_the_later_stacks_are_priced() -> None:
                 "StorageType": "gp3",
             },
         },
-        {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Type": "application"}},
+        {
+            "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "Properties": {"Type": "application"},
+        },
         {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [{}, {}, {}]}},
         {"Type": "AWS::SecretsManager::Secret", "Properties": {}},
     )

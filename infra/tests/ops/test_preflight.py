@@ -30,7 +30,9 @@ class Estate:
 
 
 def _ce(active: list[str]) -> tuple[Any, Stubber]:
-    ce = boto3.client("ce", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    ce = boto3.client(
+        "ce", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     stubber = Stubber(ce)
     for _ in range(3):  # one response per run() of a test
         stubber.add_response(
@@ -51,24 +53,34 @@ def _ce(active: list[str]) -> tuple[Any, Stubber]:
     return ce, stubber
 
 
-def matching(platform: PlatformConfig, org: Any, sso: Any, store: Any) -> tuple[PlatformConfig, str, dict[str, str]]:
+def matching(
+    platform: PlatformConfig, org: Any, sso: Any, store: Any
+) -> tuple[PlatformConfig, str, dict[str, str]]:
     """Create the organization in moto and a config naming its real ids."""
     organization = org.create_organization(FeatureSet="ALL")["Organization"]
     [root] = org.list_roots()["Roots"]
     ou_ids: dict[str, str] = {}
-    for path in sorted(platform.accounts.organization.organizational_units, key=lambda p: p.count("/")):
+    for path in sorted(
+        platform.accounts.organization.organizational_units, key=lambda p: p.count("/")
+    ):
         parent, _, name = path.rpartition("/")
-        ou = org.create_organizational_unit(ParentId=ou_ids[parent] if parent else root["Id"], Name=name)
+        ou = org.create_organizational_unit(
+            ParentId=ou_ids[parent] if parent else root["Id"], Name=name
+        )
         ou_ids[path] = ou["OrganizationalUnit"]["Id"]
     ids: dict[str, str] = {"management": organization["MasterAccountId"]}
     for key, member in platform.accounts.accounts.items():
         email = platform.organization.accounts.by_key(key).email
         status = org.create_account(Email=email, AccountName=member.name)["CreateAccountStatus"]
         ids[key] = status["AccountId"]
-        org.move_account(AccountId=ids[key], SourceParentId=root["Id"], DestinationParentId=ou_ids[member.ou])
+        org.move_account(
+            AccountId=ids[key], SourceParentId=root["Id"], DestinationParentId=ou_ids[member.ou]
+        )
     [instance] = sso.list_instances()["Instances"]
     groups = {
-        name: store.create_group(IdentityStoreId=instance["IdentityStoreId"], DisplayName=name)["GroupId"]
+        name: store.create_group(IdentityStoreId=instance["IdentityStoreId"], DisplayName=name)[
+            "GroupId"
+        ]
         for name in platform.accounts.identity_center.groups
     }
     o = platform.organization
@@ -126,7 +138,11 @@ def failures(findings: list[Finding]) -> list[str]:
 def _with_org(platform: PlatformConfig, **update: str) -> PlatformConfig:
     a = platform.accounts
     return platform.model_copy(
-        update={"accounts": a.model_copy(update={"organization": a.organization.model_copy(update=update)})}
+        update={
+            "accounts": a.model_copy(
+                update={"organization": a.organization.model_copy(update=update)}
+            )
+        }
     )
 
 
@@ -134,27 +150,40 @@ def test_a_matching_organization_passes(estate: Estate) -> None:
     findings = run(estate.platform, estate.clients)
     assert failures(findings) == []
     checks = {f.check for f in findings if f.status == "ok"}
-    assert {"organization", "root", "identity center", "account production", "group developers"} <= checks
+    assert {
+        "organization",
+        "root",
+        "identity center",
+        "account production",
+        "group developers",
+    } <= checks
 
 
 def test_a_mistyped_organization_id_fails_and_says_what_it_would_break(estate: Estate) -> None:
     findings = run(_with_org(estate.platform, organization_id="o-mistyped123"), estate.clients)
     [failure] = failures(findings)
-    assert "organization_id is o-mistyped123" in failure and "RCP" in failure
+    assert "organization_id is o-mistyped123" in failure
+    assert "RCP" in failure
 
 
 def test_a_wrong_root_id_fails(estate: Estate) -> None:
     [failure] = failures(run(_with_org(estate.platform, root_id="r-zzzz"), estate.clients))
-    assert "root_id is r-zzzz" in failure and estate.root_id in failure
+    assert "root_id is r-zzzz" in failure
+    assert estate.root_id in failure
 
 
 def test_a_wrong_account_id_is_found_by_its_email(estate: Estate) -> None:
     o = estate.platform.organization
     real = o.accounts.production.id
-    accounts = o.accounts.model_copy(update={"production": o.accounts.production.model_copy(update={"id": "999999999999"})})
-    platform = estate.platform.model_copy(update={"organization": o.model_copy(update={"accounts": accounts})})
+    accounts = o.accounts.model_copy(
+        update={"production": o.accounts.production.model_copy(update={"id": "999999999999"})}
+    )
+    platform = estate.platform.model_copy(
+        update={"organization": o.model_copy(update={"accounts": accounts})}
+    )
     [failure] = failures(run(platform, estate.clients))
-    assert "999999999999" in failure and real in failure
+    assert "999999999999" in failure
+    assert real in failure
 
 
 def test_an_unknown_group_and_identity_center_instance_fail(estate: Estate) -> None:
@@ -162,12 +191,18 @@ def test_an_unknown_group_and_identity_center_instance_fail(estate: Estate) -> N
     groups = dict(ic.groups, developers="00000000-0000-0000-0000-000000000000")
     a = estate.platform.accounts
     platform = estate.platform.model_copy(
-        update={"accounts": a.model_copy(update={"identity_center": ic.model_copy(update={"groups": groups})})}
+        update={
+            "accounts": a.model_copy(
+                update={"identity_center": ic.model_copy(update={"groups": groups})}
+            )
+        }
     )
     [failure] = failures(run(platform, estate.clients))
     assert failure.startswith("group developers: identity_center.groups.developers")
     other = ic.model_copy(update={"instance_arn": "arn:aws:sso:::instance/ssoins-0000000000000000"})
-    platform = estate.platform.model_copy(update={"accounts": a.model_copy(update={"identity_center": other})})
+    platform = estate.platform.model_copy(
+        update={"accounts": a.model_copy(update={"identity_center": other})}
+    )
     [failure] = failures(run(platform, estate.clients))
     assert "ssoins-0000000000000000 is not this organization's instance" in failure
 
@@ -182,10 +217,15 @@ def _importing(platform: PlatformConfig, key: str, **update: Any) -> PlatformCon
 def test_an_account_to_import_must_sit_at_the_root(estate: Estate) -> None:
     platform = _importing(estate.platform, "production")
     [failure] = failures(run(platform, estate.clients))
-    assert "to be imported but sits in Workloads/Prod" in failure and "move-account" in failure
+    assert "to be imported but sits in Workloads/Prod" in failure
+    assert "move-account" in failure
     org = estate.clients.organizations
     prod = platform.account_id("production")
-    org.move_account(AccountId=prod, SourceParentId=estate.ou_ids["Workloads/Prod"], DestinationParentId=estate.root_id)
+    org.move_account(
+        AccountId=prod,
+        SourceParentId=estate.ou_ids["Workloads/Prod"],
+        DestinationParentId=estate.root_id,
+    )
     assert failures(run(platform, estate.clients)) == []
 
 
@@ -193,31 +233,56 @@ def test_an_account_to_import_must_be_a_member_with_the_configured_name(estate: 
     a = estate.platform.accounts
     platform = _importing(estate.platform, "security", name="some-other-name")
     [failure] = failures(run(platform, estate.clients))
-    assert "name is" in failure and "some-other-name" in failure
+    assert "name is" in failure
+    assert "some-other-name" in failure
     o = estate.platform.organization
-    accounts = o.accounts.model_copy(update={"security": o.accounts.security.model_copy(update={"id": "999999999999", "email": "new@innovate.example.com"})})
-    outsider = _importing(estate.platform.model_copy(update={"organization": o.model_copy(update={"accounts": accounts}), "accounts": a}), "security")
+    accounts = o.accounts.model_copy(
+        update={
+            "security": o.accounts.security.model_copy(
+                update={"id": "999999999999", "email": "new@innovate.example.com"}
+            )
+        }
+    )
+    outsider = _importing(
+        estate.platform.model_copy(
+            update={"organization": o.model_copy(update={"accounts": accounts}), "accounts": a}
+        ),
+        "security",
+    )
     [failure] = failures(run(outsider, estate.clients))
     assert "not in the organization: invite it" in failure
 
 
 def test_inactive_cost_allocation_tags_are_reported(estate: Estate) -> None:
     ce, _ = _ce(active=["Project"])
-    clients = Clients(estate.clients.sts, estate.clients.organizations, estate.clients.sso_admin, estate.clients.identitystore, ce)
+    clients = Clients(
+        estate.clients.sts,
+        estate.clients.organizations,
+        estate.clients.sso_admin,
+        estate.clients.identitystore,
+        ce,
+    )
     [warning] = [f for f in run(estate.platform, clients) if f.status == "warn"]
-    assert "Environment" in warning.detail and "Project" not in warning.detail.split("]")[0]
+    assert "Environment" in warning.detail
+    assert "Project" not in warning.detail.split("]")[0]
 
 
 def test_credentials_of_another_account_stop_before_any_check(estate: Estate) -> None:
     o = estate.platform.organization
-    accounts = o.accounts.model_copy(update={"management": o.accounts.management.model_copy(update={"id": "000000000001"})})
-    platform = estate.platform.model_copy(update={"organization": o.model_copy(update={"accounts": accounts})})
+    accounts = o.accounts.model_copy(
+        update={"management": o.accounts.management.model_copy(update={"id": "000000000001"})}
+    )
+    platform = estate.platform.model_copy(
+        update={"organization": o.model_copy(update={"accounts": accounts})}
+    )
     findings = run(platform, estate.clients)
     assert [f.check for f in findings] == ["credentials"]
     assert "not the management account 000000000001" in findings[0].detail
 
 
-def test_without_credentials_it_says_how_to_sign_in(platform: PlatformConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_credentials_it_says_how_to_sign_in(
+    platform: PlatformConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
@@ -236,7 +301,11 @@ def test_the_committed_context_has_every_account_and_region(platform: PlatformCo
     findings = list(check_context(platform, load_context(INFRA_DIR)))
     assert failures(findings) == []
     o = platform.organization
-    accounts = o.accounts.model_copy(update={"production": o.accounts.production.model_copy(update={"id": "555555555555"})})
-    changed = platform.model_copy(update={"organization": o.model_copy(update={"accounts": accounts})})
+    accounts = o.accounts.model_copy(
+        update={"production": o.accounts.production.model_copy(update={"id": "555555555555"})}
+    )
+    changed = platform.model_copy(
+        update={"organization": o.model_copy(update={"accounts": accounts})}
+    )
     [failure] = failures(list(check_context(changed, load_context(INFRA_DIR))))
     assert "availability-zones:account=555555555555:region=eu-west-1" in failure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
@@ -39,8 +40,8 @@ def test_the_cli_exits_non_zero_for_prod(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_make_destroy_refuses_prod_before_touching_aws() -> None:
-    result = subprocess.run(
-        ["make", "-s", "destroy", "ENV=prod"],
+    result = subprocess.run(  # noqa: S603
+        [shutil.which("make") or "make", "-s", "destroy", "ENV=prod"],
         cwd=INFRA_DIR.parent,
         capture_output=True,
         text=True,

@@ -18,6 +18,7 @@ from innovate_infra.cost.prices import CostError, PriceTable
 
 Resource = Mapping[str, Any]
 Template = Mapping[str, Any]
+FixedFn = Callable[[Resource, Template, PriceTable], Sequence["Fixed"]]
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,8 @@ def _props(resource: Resource) -> Mapping[str, Any]:
 
 def _intrinsic(value: Any) -> bool:
     return (
-        isinstance(value, dict)
-        and len(value) == 1
-        and next(iter(value)) in ("Ref", "Condition")
-        or isinstance(value, dict)
-        and any(str(k).startswith("Fn::") for k in value)
-    )
+        isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("Ref", "Condition")
+    ) or (isinstance(value, dict) and any(str(k).startswith("Fn::") for k in value))
 
 
 def _literal(resource: Resource, name: str, default: Any = None) -> Any:
@@ -76,7 +73,9 @@ def _length(resource: Resource, name: str) -> int:
     return len(value)
 
 
-def hourly(price_key: str, label: str, count: Callable[[Resource], float] = lambda _r: 1):
+def hourly(
+    price_key: str, label: str, count: Callable[[Resource], float] = lambda _r: 1
+) -> FixedFn:
     def fixed(resource: Resource, _t: Template, prices: PriceTable) -> Sequence[Fixed]:
         price = prices.price(price_key)
         return [Fixed(label, price.usd, price.unit, count(resource), hourly=True)]
@@ -84,7 +83,9 @@ def hourly(price_key: str, label: str, count: Callable[[Resource], float] = lamb
     return fixed
 
 
-def monthly(price_key: str, label: str, count: Callable[[Resource], float] = lambda _r: 1):
+def monthly(
+    price_key: str, label: str, count: Callable[[Resource], float] = lambda _r: 1
+) -> FixedFn:
     def fixed(resource: Resource, _t: Template, prices: PriceTable) -> Sequence[Fixed]:
         price = prices.price(price_key)
         return [Fixed(label, price.usd, price.unit, count(resource), hourly=False)]
@@ -120,7 +121,9 @@ def _nodegroup(resource: Resource, _t: Template, prices: PriceTable) -> Sequence
     ]
 
 
-def _auto_scaling_group(resource: Resource, template: Template, prices: PriceTable):
+def _auto_scaling_group(
+    resource: Resource, template: Template, prices: PriceTable
+) -> Sequence[Fixed]:
     minimum = int(_literal(resource, "MinSize", 0))
     spec = _props(resource).get("LaunchTemplate") or {}
     ref = spec.get("LaunchTemplateId", {})

@@ -202,7 +202,13 @@ def render_markdown(estimates: Sequence[ScopeEstimate], prices: PriceTable) -> s
     totals = account_totals(estimates)
     out.append(f"| **estate** | | | | **{_money(sum(totals.values()))}** |")
     for s in estimates:
-        out += ["", f"**{s.scope}** ({s.account} account)", "", "| item | quantity | unit price | monthly |", "|---|---:|---:|---:|"]
+        out += [
+            "",
+            f"**{s.scope}** ({s.account} account)",
+            "",
+            "| item | quantity | unit price | monthly |",
+            "|---|---:|---:|---:|",
+        ]
         for line in sorted(s.lines, key=lambda li: (li.usage, -li.monthly_usd)):
             what = f"{line.resource_type}: {line.label}" + (" (usage)" if line.usage else "")
             out.append(

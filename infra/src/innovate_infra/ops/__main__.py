@@ -72,7 +72,9 @@ def _boundary(platform: PlatformConfig, out: Path) -> int:
     from innovate_infra.naming import Naming
     from innovate_infra.stacks.accounts.parameters import policy_parameters
 
-    rendered = render_policy("bootstrap/cfn-exec-boundary", policy_parameters(platform, Naming(platform)))
+    rendered = render_policy(
+        "bootstrap/cfn-exec-boundary", policy_parameters(platform, Naming(platform))
+    )
     out.write_text(json.dumps(rendered.document), encoding="utf-8")
     print(f"boundary: {out} (policy name: {platform.project}-cdk-exec-boundary)")
     return 0

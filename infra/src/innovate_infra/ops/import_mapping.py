@@ -35,22 +35,28 @@ def organization_template(platform: PlatformConfig, assembly: Path) -> dict[str,
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         for artifact in manifest.get("artifacts", {}).values():
             props = artifact.get("properties", {})
-            if artifact.get("type") == "aws:cloudformation:stack" and props.get("stackName") == name:
+            if (
+                artifact.get("type") == "aws:cloudformation:stack"
+                and props.get("stackName") == name
+            ):
                 path = manifest_path.parent / props["templateFile"]
                 template: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
                 return template
     raise ImportError_(f"{assembly}: no {name} stack (synthesize the app first)")
 
 
-def resource_mapping(platform: PlatformConfig, template: dict[str, object]) -> dict[str, dict[str, str]]:
+def resource_mapping(
+    platform: PlatformConfig, template: dict[str, object]
+) -> dict[str, dict[str, str]]:
     pending = pending_imports(platform)
     if not pending:
         raise ImportError_(
             "no account has lifecycle: import with imported: false in accounts.yaml: "
             "nothing to import"
         )
-    resources = template.get("Resources", {})
-    assert isinstance(resources, dict)
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        raise ImportError_("the organization template has no Resources")
     by_name = {
         r["Properties"]["AccountName"]: logical
         for logical, r in resources.items()

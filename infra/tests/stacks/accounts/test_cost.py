@@ -31,7 +31,8 @@ def test_every_account_has_a_budget_alerting_the_configured_email(
     config = platform.accounts.budgets
     budgets = resources(_template(templates), "AWS::Budgets::Budget").values()
     by_account = {
-        b["Properties"]["Budget"]["CostFilters"]["LinkedAccount"][0]: b["Properties"] for b in budgets
+        b["Properties"]["Budget"]["CostFilters"]["LinkedAccount"][0]: b["Properties"]
+        for b in budgets
     }
     assert set(by_account) == {platform.account_id(k) for k in ACCOUNT_KEYS}
     for key in ACCOUNT_KEYS:
@@ -47,7 +48,9 @@ def test_every_account_has_a_budget_alerting_the_configured_email(
             ("FORECASTED", config.forecast_threshold_percent)
         }
         for n in props["NotificationsWithSubscribers"]:
-            assert n["Subscribers"] == [{"SubscriptionType": "EMAIL", "Address": config.alert_email}]
+            assert n["Subscribers"] == [
+                {"SubscriptionType": "EMAIL", "Address": config.alert_email}
+            ]
         assert {t["Key"] for t in props["ResourceTags"]} >= set(REQUIRED_TAG_KEYS)
 
 

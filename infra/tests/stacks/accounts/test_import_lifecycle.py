@@ -65,7 +65,9 @@ def test_an_account_to_import_has_no_resource_so_nothing_can_create_it(
     names = {r["Properties"]["AccountName"] for r in _accounts(template).values()}
     assert pending.accounts.accounts["production"].name not in names
     assert names == {pending.accounts.accounts[k].name for k in ("security", "development")}
-    assert not [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
+    assert not [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"
+    ]
 
 
 def test_the_adopt_synth_adds_only_the_account_as_it_is(pending: PlatformConfig) -> None:
@@ -80,8 +82,11 @@ def test_the_adopt_synth_adds_only_the_account_as_it_is(pending: PlatformConfig)
     account = adopt["Resources"][logical]
     assert account["Type"] == ACCOUNT
     props = account["Properties"]
-    assert props["ParentIds"] == [pending.accounts.organization.root_id]  # where invited accounts land
-    assert "RoleName" not in props and "Tags" not in props
+    assert props["ParentIds"] == [
+        pending.accounts.organization.root_id
+    ]  # where invited accounts land
+    assert "RoleName" not in props
+    assert "Tags" not in props
     assert props["Email"] == pending.organization.accounts.production.email
     assert account["DeletionPolicy"] == "Retain"
     mapping = resource_mapping(pending, adopt)
@@ -93,9 +98,7 @@ def test_once_imported_the_deploy_places_and_tags_it_and_keeps_name_and_email(
 ) -> None:
     adopt = organization_template(pending, **{IMPORT_CONTEXT: "adopt"})
     done = organization_template(with_imported_production(platform, imported=True))
-    [(logical, adopted)] = [
-        (k, r) for k, r in _accounts(adopt).items() if "Production" in k
-    ]
+    [(logical, adopted)] = [(k, r) for k, r in _accounts(adopt).items() if "Production" in k]
     placed = done["Resources"][logical]["Properties"]
     # Changing Email would replace the account: it stays; only placement and tags change.
     for unchanged in ("AccountName", "Email"):
@@ -104,7 +107,9 @@ def test_once_imported_the_deploy_places_and_tags_it_and_keeps_name_and_email(
     [ou] = placed["ParentIds"]
     assert ou["Fn::GetAtt"][0].startswith("StructureOuWorkloadsProd")
     assert placed["Tags"] == [{"Key": "AccountKey", "Value": "production"}]
-    [stack_set] = [r for r in done["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
+    [stack_set] = [
+        r for r in done["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"
+    ]
     assert logical in stack_set["DependsOn"]  # the instance targets the account inside its OU
 
 
@@ -132,9 +137,7 @@ def test_imported_is_only_for_lifecycle_import() -> None:
         MemberAccount(name="x", ou="Security", lifecycle="create", imported=True)
 
 
-def test_the_mapping_file_is_what_cdk_import_reads(
-    pending: PlatformConfig, tmp_path: Path
-) -> None:
+def test_the_mapping_file_is_what_cdk_import_reads(pending: PlatformConfig, tmp_path: Path) -> None:
     from innovate_infra.ops.import_mapping import write_mapping
 
     app = create_app(outdir=tmp_path, context={IMPORT_CONTEXT: "adopt"})

@@ -13,9 +13,7 @@ import pytest
 from innovate_infra.compliance.policy_eval import Decision, Principal, Request, authorize
 from innovate_infra.config import PlatformConfig
 from innovate_infra.constructs.identity.permission_sets import PERMISSION_SETS
-from innovate_infra.naming import ORGANIZATION_ACCESS_ROLE
-
-from innovate_infra.naming import Naming
+from innovate_infra.naming import ORGANIZATION_ACCESS_ROLE, Naming
 
 from tests.stacks.accounts.policies import Document, Estate, sso_role
 
@@ -89,7 +87,9 @@ def test_it_cannot_administer_member_accounts(admin: Admin) -> None:
 
 
 def test_guardrails_change_only_through_cloudformation(admin: Admin) -> None:
-    policy = f"arn:aws:organizations::{MANAGEMENT}:policy/o-exampleorg1/service_control_policy/p-abcd1234"
+    policy = (
+        f"arn:aws:organizations::{MANAGEMENT}:policy/o-exampleorg1/service_control_policy/p-ab12"
+    )
     for action in (
         "organizations:UpdatePolicy",
         "organizations:DetachPolicy",
@@ -116,6 +116,9 @@ def test_it_reads_no_data(admin: Admin) -> None:
 def test_it_is_assigned_in_the_management_account_only(platform: PlatformConfig) -> None:
     assert PERMISSION_SETS["OrganizationAdmin"].management_only
     rows = [
-        a for a in platform.accounts.identity_center.assignments if a.permission_set == "OrganizationAdmin"
+        a
+        for a in platform.accounts.identity_center.assignments
+        if a.permission_set == "OrganizationAdmin"
     ]
-    assert rows and all(a.accounts == ["management"] for a in rows)
+    assert rows
+    assert all(a.accounts == ["management"] for a in rows)

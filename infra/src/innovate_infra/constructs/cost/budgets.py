@@ -56,9 +56,9 @@ class CostGuardrails(Construct):
                 subscription_type="EMAIL", address=props.alert_email
             )
         ]
-        notifications = [
-            ("ACTUAL", threshold) for threshold in props.actual_thresholds_percent
-        ] + [("FORECASTED", props.forecast_threshold_percent)]
+        notifications = [("ACTUAL", threshold) for threshold in props.actual_thresholds_percent] + [
+            ("FORECASTED", props.forecast_threshold_percent)
+        ]
         self.budgets: dict[str, budgets.CfnBudget] = {}
         for budget in props.budgets:
             self.budgets[budget.key] = budgets.CfnBudget(

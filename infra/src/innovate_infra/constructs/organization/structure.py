@@ -10,7 +10,6 @@ from aws_cdk import CfnTag, RemovalPolicy
 from aws_cdk import aws_organizations as orgs
 from constructs import Construct
 
-
 # create: CloudFormation creates the account. adopt: an existing account as it is before
 # `cdk import` (at the root, untagged): the import change set may only add resources
 # that model the current state exactly. imported: an adopted account, placed and tagged

@@ -30,7 +30,6 @@ from innovate_infra.naming import ORGANIZATION_ACCESS_ROLE, Naming
 from innovate_infra.stacks.accounts.parameters import policy_parameters
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 
-
 # CDK context of the one synth that `make import-accounts` hands to `cdk import`
 # (docs/deploy.md, "Existing accounts"): -c organization-import=adopt.
 IMPORT_CONTEXT = "organization-import"
