@@ -55,8 +55,8 @@ SIGN_IN = (
 )
 NO_CREDENTIALS = (
     "preflight needs credentials for the management account (OrganizationAdmin or ReadOnly):\n"
-    "  aws sso login --profile innovate-management\n"
-    "  make preflight AWS_PROFILE=innovate-management\n"
+    "  aws sso login --profile <management-account profile>\n"
+    "  make preflight AWS_PROFILE=<management-account profile>\n"
     "(profiles: docs/access.md). Nothing was checked."
 )
 
