@@ -24,9 +24,19 @@ def _preflight(config_dir: Path) -> int:
     import boto3
     from botocore.config import Config
 
-    from innovate_infra.ops.preflight import Clients, NoCredentials, load_context, render, run
+    from innovate_infra.ops.preflight import (
+        Clients,
+        NoCredentials,
+        check_context,
+        load_context,
+        render,
+        run,
+    )
 
     platform = load_platform(config_dir)
+    # The offline check first: it needs no credentials.
+    offline = list(check_context(platform, load_context(INFRA_DIR)))
+    print(render(offline))
     retries = Config(retries={"max_attempts": 3, "mode": "standard"})
     home = platform.home_region
     session = boto3.Session()
@@ -38,12 +48,12 @@ def _preflight(config_dir: Path) -> int:
         ce=session.client("ce", region_name="us-east-1", config=retries),
     )
     try:
-        findings = run(platform, clients, load_context(INFRA_DIR))
+        findings = run(platform, clients)
     except NoCredentials as exc:
         print(f"preflight: {exc}", file=sys.stderr)
         return 2
     print(render(findings))
-    failed = [f for f in findings if f.status == "fail"]
+    failed = [f for f in [*offline, *findings] if f.status == "fail"]
     print(f"\npreflight: {len(failed)} failure(s)" if failed else "\npreflight: passed")
     return 1 if failed else 0
 
