@@ -57,7 +57,7 @@ NO_CREDENTIALS = (
     "preflight needs credentials for the management account (OrganizationAdmin or ReadOnly):\n"
     "  aws sso login --profile <management-account profile>\n"
     "  make preflight AWS_PROFILE=<management-account profile>\n"
-    "(profiles: docs/deploy.md, "CLI profiles"). Nothing in AWS was checked."
+    "(profiles: docs/deploy.md, 'CLI profiles'). Nothing in AWS was checked."
 )
 
 
