@@ -231,6 +231,7 @@ BILLABLE: dict[str, Rule] = {
     "AWS::KMS::Key": Rule(
         monthly("kms_key_month", "KMS key"), (("kms_10k_requests", "kms_10k_requests"),)
     ),
+    "AWS::KMS::ReplicaKey": Rule(monthly("kms_key_month", "KMS replica key")),
     "AWS::Logs::LogGroup": Rule(usage=LOGS),
     "AWS::Logs::MetricFilter": Rule(
         monthly(
@@ -393,6 +394,19 @@ FREE: dict[str, str] = {
     "AWS::CodeConnections::Connection": "connections have no charge",
     "AWS::Logs::ResourcePolicy": _CONFIG,
     "AWS::Logs::SubscriptionFilter": "priced through its destination",
+    "AWS::SSM::Parameter": "standard-tier parameters have no charge",
+    "AWS::Backup::BackupVault": "the vault has no charge; backup storage is priced as rds_backup_gb",
+    "AWS::Backup::BackupPlan": "the plan has no charge; backup storage is priced as rds_backup_gb",
+    "AWS::Backup::BackupSelection": _CONFIG,
+    "AWS::Events::EventBus": "priced through the events put on it (custom events)",
+    "AWS::SNS::TopicInlinePolicy": _CONFIG,
+    "AWS::CloudFront::KeyGroup": _CONFIG,
+    "AWS::CloudFront::PublicKey": _CONFIG,
+    "AWS::ElasticLoadBalancingV2::ListenerCertificate": _CONFIG,
+    "AWS::EKS::IdentityProviderConfig": _CONFIG,
+    "AWS::CodePipeline::Webhook": "webhooks have no charge",
+    "AWS::CodeBuild::ReportGroup": "priced through the builds (report storage in S3)",
+    "AWS::ECR::RepositoryCreationTemplate": _CONFIG,
     "Custom::AWS": _CUSTOM,
     "Custom::VpcRestrictDefaultSG": _CUSTOM,
     "Custom::S3AutoDeleteObjects": _CUSTOM,
