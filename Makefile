@@ -1,12 +1,15 @@
 # Innovate Platform: the single entry point.
 #
-#   make up      install what is missing, start the local stack, print the URL
+#   make up      install what is missing, start the local stack (PostgreSQL, API,
+#                the SPA's front server), print the one URL to open
 #   make down    stop the local stack (data is kept)
+#   make status  what of the local stack runs
 #   make test    install what is missing, run every test suite and policy gate
-#   make lint    static checks (ruff, mypy)
+#   make lint    static checks (ruff, mypy, eslint, tsc)
 #   make synth   write every environment's CloudFormation to infra/cdk.out/
 #   make check   run the infrastructure policy gates (cdk-nag, cfn-lint, checkov)
 #   make bench   run the benchmarks (not part of `make test`)
+#   make screenshots  refresh the README's SPA screenshots (browser tests)
 #   make cost    monthly estimate per account and environment (offline; docs/cost.md)
 #   make preflight / diff ENV=... / diff-accounts / destroy ENV=dev|staging / import-accounts
 #                operate the estate with AWS credentials: the one guide is docs/deploy.md
@@ -38,11 +41,13 @@ BENCH_TARGETS :=
 include services/api/api.mk
 include infra/infra.mk
 include bench/api/bench-api.mk
+include deploy/charts/chart.mk
+include web/web.mk
 
 .PHONY: help up down status test lint synth check bench python-version checkov-install
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fails early and clearly when the interpreter is too old.
 python-version:
@@ -58,9 +63,9 @@ $(CHECKOV_STAMP): $(ROOT)/tools/checkov/requirements.txt | python-version
 
 checkov-install: $(CHECKOV_STAMP)
 
-up: api-up
+up: web-up
 down: api-down
-status: api-status
+status: web-status
 
 test:
 	@$(ROOT)/tools/run-suites $(TEST_SUITES)

@@ -15,7 +15,7 @@ REFERENCE = re.compile(r"([\w/.-]*test_\w+\.py)(?:::(\w+))?")
 
 
 # Where tests live (the virtual environments and node_modules are elsewhere).
-TEST_ROOTS = ("infra/tests", "services", "tools", "bench")
+TEST_ROOTS = ("infra/tests", "services", "tools", "bench", "deploy")
 
 
 def _test_files() -> list[Path]:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from openapi_spec_validator import validate
 
-from conftest import PASSWORD, bearer, make_settings
+from conftest import PASSWORD, bearer, make_settings, migrate
 from innovate_api.app import create_app
 from innovate_api.extensions import services_of
 
@@ -117,6 +117,34 @@ def test_readyz_503_when_schema_not_migrated(new_database):
         r = app.test_client().get("/readyz")
         body = assert_problem(r, 503)
         assert "schema" in body["detail"]
+    finally:
+        services_of(app).db.close()
+
+
+def test_readyz_503_when_schema_behind_the_code(new_database):
+    url = new_database("innovate_behind")
+    migrate(url, "0001")
+    app = create_app(make_settings(url))
+    try:
+        body = assert_problem(app.test_client().get("/readyz"), 503)
+        assert "expected" in body["detail"]
+    finally:
+        services_of(app).db.close()
+
+
+def test_readyz_ready_when_a_newer_release_migrated_ahead(new_database):
+    """Blue/green: the next release's migration Job runs before promotion; the live
+    pods (older code) must stay in the target group."""
+    import psycopg
+
+    url = new_database("innovate_ahead")
+    migrate(url)
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed0003'")
+    app = create_app(make_settings(url))
+    try:
+        r = app.test_client().get("/readyz")
+        assert r.status_code == 200, r.get_data(as_text=True)
     finally:
         services_of(app).db.close()
 

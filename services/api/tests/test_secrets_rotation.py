@@ -12,6 +12,7 @@ from moto.server import ThreadedMotoServer
 
 from conftest import APP_PASSWORD, APP_USER, bearer, make_settings
 from innovate_api.app import create_app
+from innovate_api.config import ConfigError
 from innovate_api.extensions import services_of
 from innovate_api.secrets import Credentials
 
@@ -97,3 +98,62 @@ def test_rotation_without_restart(sm, pg, dsn, make_user):
     finally:
         db.close()
         pg.set_password(APP_USER, APP_PASSWORD)
+
+
+JWT_SECRET_ID = "innovate/test/jwt-signing-key"
+
+
+def test_signing_key_from_secrets_manager(sm, dsn):
+    sm.create_secret(Name=JWT_SECRET_ID, SecretString="k" * 48)
+    try:
+        settings = make_settings(dsn, jwt_secret=None, jwt_secret_id=JWT_SECRET_ID)
+        app = create_app(settings)
+        try:
+            client = app.test_client()
+            client.post(
+                "/api/v1/auth/register", json={"email": "key@example.com", "password": "x" * 14}
+            )
+            r = client.post(
+                "/api/v1/auth/login", json={"email": "key@example.com", "password": "x" * 14}
+            )
+            assert r.status_code == 200, r.get_data(as_text=True)
+            token = r.get_json()["access_token"]
+            assert (
+                client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code
+                == 200
+            )
+            # Signed with the secret's key: a process with another key refuses it.
+            other = create_app(make_settings(dsn, jwt_secret="o" * 40))
+            try:
+                assert (
+                    other.test_client()
+                    .get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+                    .status_code
+                    == 401
+                )
+            finally:
+                services_of(other).db.close()
+        finally:
+            services_of(app).db.close()
+    finally:
+        sm.delete_secret(SecretId=JWT_SECRET_ID, ForceDeleteWithoutRecovery=True)
+
+
+def test_weak_signing_key_in_secrets_manager_fails_start_up(sm, dsn):
+    sm.create_secret(Name=JWT_SECRET_ID, SecretString="short")
+    try:
+        with pytest.raises(
+            ConfigError,
+            match=r"JWT_SECRET_ID \(innovate/test/jwt-signing-key\): must be at least 32",
+        ):
+            create_app(make_settings(dsn, jwt_secret=None, jwt_secret_id=JWT_SECRET_ID))
+    finally:
+        sm.delete_secret(SecretId=JWT_SECRET_ID, ForceDeleteWithoutRecovery=True)
+
+
+@pytest.mark.parametrize("values", [{"jwt_secret": None}, {"jwt_secret_id": JWT_SECRET_ID}])
+def test_exactly_one_signing_key_source(values):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="exactly one of JWT_SECRET and JWT_SECRET_ID"):
+        make_settings("postgresql://u@127.0.0.1:1/db", **values)

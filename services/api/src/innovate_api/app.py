@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, secret_client: Any = None) -
         settings=settings,
         db=Database(settings, secret_client=secret_client),
         passwords=Passwords(settings),
-        tokens=Tokens(settings),
+        tokens=Tokens(settings, secret_client=secret_client),
         auth_limiter=AuthRateLimiter(
             settings.auth_client_per_minute, settings.auth_global_per_second
         ),

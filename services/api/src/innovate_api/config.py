@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     database_probe_timeout: float = Field(default=1.0, gt=0, le=60)
     database_secret_cache_seconds: int = Field(default=3600, ge=0)
 
-    jwt_secret: SecretStr
+    # The token signing key: JWT_SECRET itself (local runs), or JWT_SECRET_ID, a Secrets
+    # Manager secret read once at start-up (the cloud: the key never sits in Kubernetes).
+    jwt_secret: SecretStr | None = None
+    jwt_secret_id: str | None = Field(default=None, min_length=1)
     jwt_ttl_seconds: int = Field(default=900, ge=30, le=86400)
     jwt_issuer: str = "innovate-api"
 
@@ -81,9 +84,9 @@ class Settings(BaseSettings):
 
     @field_validator("jwt_secret")
     @classmethod
-    def _strong_secret(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 32:
-            raise ValueError("must be at least 32 characters")
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_signing_key(value.get_secret_value())
         return value
 
     @field_validator("database_url")
@@ -104,11 +107,19 @@ class Settings(BaseSettings):
     def _pool_bounds(self) -> Settings:
         if self.database_pool_min > self.database_pool_max:
             raise ValueError("DATABASE_POOL_MIN must not exceed DATABASE_POOL_MAX")
+        if (self.jwt_secret is None) == (self.jwt_secret_id is None):
+            raise ValueError("set exactly one of JWT_SECRET and JWT_SECRET_ID")
         return self
 
     @property
     def effective_sslmode(self) -> str:
         return "verify-full" if self.database_sslrootcert else self.database_sslmode
+
+
+def check_signing_key(key: str) -> str:
+    if len(key) < 32:
+        raise ValueError("must be at least 32 characters")
+    return key
 
 
 def load_settings() -> Settings:

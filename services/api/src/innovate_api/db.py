@@ -60,14 +60,25 @@ def base_conninfo(settings: Settings) -> str:
 
 
 @functools.cache
-def migration_head() -> str | None:
-    """The head revision of the migrations shipped with this code (read once)."""
+def _scripts() -> Any:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(cfg)
+
+
+@functools.cache
+def migration_head() -> str | None:
+    """The head revision of the migrations shipped with this code (read once)."""
+    return cast(str | None, _scripts().get_current_head())
+
+
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    """Every revision the migrations shipped with this code define."""
+    return frozenset(script.revision for script in _scripts().walk_revisions())
 
 
 class Connector:
@@ -244,6 +255,9 @@ class Database:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+    def known_revisions(self) -> frozenset[str]:
+        return known_revisions()
 
     def migration_state(self) -> tuple[str | None, str | None]:
         """(current revision in the database, head revision of the code)."""

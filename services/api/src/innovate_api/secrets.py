@@ -1,4 +1,5 @@
-"""Database credentials: from the URL locally, from Secrets Manager in AWS.
+"""Database credentials and the token signing key: from the environment locally, from
+Secrets Manager in AWS.
 
 The RDS-managed secret is JSON ``{"username": ..., "password": ..., ...}``. It is
 fetched once and cached; when PostgreSQL rejects the password (rotation happened),
@@ -23,6 +24,27 @@ class Credentials:
         return f"Credentials(username={self.username!r}, password='***')"
 
 
+def secrets_manager_client(client: Any = None) -> Any:
+    if client is not None:
+        return client
+    import os
+
+    import boto3  # imported lazily: local runs never need it
+
+    # boto3 honours AWS_DEFAULT_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER;
+    # AWS_REGION (set on EKS pods) is passed explicitly for older botocore.
+    return boto3.client("secretsmanager", region_name=os.environ.get("AWS_REGION") or None)
+
+
+def read_secret_string(secret_id: str, client: Any = None) -> str:
+    """The current value of a plain-string secret (the token signing key)."""
+    response = secrets_manager_client(client).get_secret_value(SecretId=secret_id)
+    value = response.get("SecretString")
+    if not isinstance(value, str):
+        raise ValueError(f"secret {secret_id} has no SecretString")
+    return value
+
+
 class SecretsManagerCredentials:
     """Thread-safe cache of one Secrets Manager secret."""
 
@@ -40,15 +62,7 @@ class SecretsManagerCredentials:
 
     def _get_client(self) -> Any:
         if self._client is None:
-            import os
-
-            import boto3  # imported lazily: local runs never need it
-
-            # boto3 honours AWS_DEFAULT_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER;
-            # AWS_REGION (set on EKS pods) is passed explicitly for older botocore.
-            self._client = boto3.client(
-                "secretsmanager", region_name=os.environ.get("AWS_REGION") or None
-            )
+            self._client = secrets_manager_client()
         return self._client
 
     def _fetch(self) -> Credentials:

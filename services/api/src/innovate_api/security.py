@@ -22,7 +22,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from innovate_api.config import Settings
+from innovate_api.config import ConfigError, Settings, check_signing_key
+from innovate_api.secrets import read_secret_string
 
 _T = TypeVar("_T")
 
@@ -120,12 +121,24 @@ class Passwords:
         return self.hasher.check_needs_rehash(stored_hash)
 
 
+def signing_key(settings: Settings, secret_client: Any = None) -> str:
+    """JWT_SECRET, or the Secrets Manager secret JWT_SECRET_ID names (read once: a new
+    key signs out every session, so it changes by a deliberate restart, not a poll)."""
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    secret_id = settings.jwt_secret_id or ""  # Settings guarantees one of the two
+    try:
+        return check_signing_key(read_secret_string(secret_id, secret_client))
+    except ValueError as exc:
+        raise ConfigError(f"JWT_SECRET_ID ({secret_id}): {exc}") from None
+
+
 class Tokens:
     algorithm = "HS256"
     cache_size = 4096
 
-    def __init__(self, settings: Settings) -> None:
-        self._key = settings.jwt_secret.get_secret_value()
+    def __init__(self, settings: Settings, secret_client: Any = None) -> None:
+        self._key = signing_key(settings, secret_client)
         self.ttl = settings.jwt_ttl_seconds
         self.issuer = settings.jwt_issuer
         # Signature checks are pure functions of the token: cache the verified ones.

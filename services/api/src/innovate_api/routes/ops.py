@@ -38,7 +38,11 @@ def readyz() -> Response:
     except Exception as exc:  # any failure to reach the database means "not ready"
         log.warning("readiness: database unreachable", extra={"error": type(exc).__name__})
         return problem(503, "The database is not reachable.", headers=retry)
-    if current != head:
+    # Ready at our head, and also ahead of it: during a blue/green release the next
+    # version's migration Job runs first, and the live pods must keep serving until
+    # promotion (migrations are expand-then-contract, so the schema one release ahead
+    # still serves this code: docs/api.md). Behind our head, or unmigrated, is not ready.
+    if current != head and (current is None or current in db.known_revisions()):
         return problem(503, f"The database schema is at {current}, expected {head}.", headers=retry)
     return json_response({"status": "ready"})
 
