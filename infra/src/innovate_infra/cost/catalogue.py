@@ -395,7 +395,7 @@ FREE: dict[str, str] = {
     "AWS::Logs::ResourcePolicy": _CONFIG,
     "AWS::Logs::SubscriptionFilter": "priced through its destination",
     "AWS::SSM::Parameter": "standard-tier parameters have no charge",
-    "AWS::Backup::BackupVault": "the vault has no charge; backup storage is priced as rds_backup_gb",
+    "AWS::Backup::BackupVault": "the vault has no charge; backups are priced as rds_backup_gb",
     "AWS::Backup::BackupPlan": "the plan has no charge; backup storage is priced as rds_backup_gb",
     "AWS::Backup::BackupSelection": _CONFIG,
     "AWS::Events::EventBus": "priced through the events put on it (custom events)",
