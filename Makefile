@@ -10,6 +10,9 @@
 #   make check   run the infrastructure policy gates (cdk-nag, cfn-lint, checkov)
 #   make bench   run the benchmarks (not part of `make test`)
 #   make screenshots  refresh the README's SPA screenshots (browser tests)
+#   make cost    monthly estimate per account and environment (offline; docs/cost.md)
+#   make preflight / diff ENV=... / diff-accounts / destroy ENV=dev|staging / import-accounts
+#                operate the estate with AWS credentials: the one guide is docs/deploy.md
 #
 # Each area keeps its own targets in an include file next to its code and
 # registers its suites in TEST_SUITES / LINT_SUITES / BENCH_TARGETS.
@@ -44,7 +47,7 @@ include web/web.mk
 .PHONY: help up down status test lint synth check bench python-version checkov-install
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # Fails early and clearly when the interpreter is too old.
 python-version:

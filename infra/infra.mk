@@ -61,3 +61,56 @@ infra-lint: $(INFRA_STAMP)
 
 bench-synth: $(INFRA_STAMP)
 	@$(INFRA_PY) $(ROOT)/bench/synth/bench_synth.py --infra-dir $(INFRA_DIR)
+
+# -- operating the estate (docs/deploy.md) ---------------------------------------------
+# These talk to AWS (except cost): they use the caller's credentials (AWS_PROFILE=...) and
+# stop with a clear message without them. The CDK CLI runs the same app with the same
+# context as `make synth` (cdk.json's app and context, cdk.context.json).
+.PHONY: preflight diff diff-accounts destroy cost import-accounts infra-credentials bootstrap-boundary
+
+INFRA_CDK := cd $(INFRA_DIR) && $(INFRA_CDK_CLI)
+INFRA_OPS := cd $(INFRA_DIR) && PYTHONPATH=$(INFRA_DIR)/src $(INFRA_PY) -m innovate_infra.ops
+INFRA_IMPORT_OUT := $(INFRA_DIR)/cdk.out.import
+
+infra-credentials: $(INFRA_STAMP)
+	@$(INFRA_OPS) credentials
+
+# The organization, Identity Center assignments and the accounts exist and match config.
+preflight: $(INFRA_STAMP)
+	@$(INFRA_OPS) preflight
+
+# `make diff ENV=dev`: what a deploy of that environment would change.
+diff: infra-install
+	@test -n "$(ENV)" || { echo "diff: set ENV (dev, staging or prod), or use make diff-accounts" >&2; exit 2; }
+	@$(INFRA_OPS) selector '$(ENV)' >/dev/null
+	@$(MAKE) infra-credentials
+	@$(INFRA_CDK) diff --no-lookups '$(ENV)/*'
+
+# The management and security/logs account stacks: every organization-wide change
+# (`STACK=ManagementOrganization` for one of them).
+STACK ?= *
+diff-accounts: infra-install infra-credentials
+	@$(INFRA_CDK) diff --no-lookups 'accounts/$(STACK)'
+
+# `make destroy ENV=dev|staging`: refuses prod (docs/runbooks/teardown.md).
+destroy: infra-install
+	@test -n "$(ENV)" || { echo "destroy: set ENV=dev or ENV=staging" >&2; exit 2; }
+	@$(INFRA_OPS) destroy-guard '$(ENV)'
+	@$(MAKE) infra-credentials
+	@$(INFRA_CDK) destroy --no-lookups '$(ENV)/*'
+
+# Monthly estimate per account and environment of what the templates create (offline).
+cost: infra-synth
+	@cd $(INFRA_DIR) && PYTHONPATH=$(INFRA_DIR)/src $(INFRA_PY) -m innovate_infra.cost --assembly $(INFRA_OUT)
+
+# Adopt the `lifecycle: import` accounts into the organization stack (docs/deploy.md).
+import-accounts: infra-install infra-credentials
+	@rm -rf $(INFRA_IMPORT_OUT)
+	@$(INFRA_CDK) synth --no-lookups --quiet -c organization-import=adopt -o $(INFRA_IMPORT_OUT) 'accounts/ManagementOrganization'
+	@$(INFRA_OPS) import-mapping --assembly $(INFRA_IMPORT_OUT) --out $(INFRA_IMPORT_OUT)/import-mapping.json
+	@$(INFRA_CDK) import --app $(INFRA_IMPORT_OUT) --resource-mapping $(INFRA_IMPORT_OUT)/import-mapping.json 'accounts/ManagementOrganization'
+
+# The CDK execution role's permissions boundary, rendered for this organization
+# (`aws iam create-policy` in each member account before `cdk bootstrap`; docs/deploy.md).
+bootstrap-boundary: $(INFRA_STAMP)
+	@$(INFRA_OPS) boundary --out $(INFRA_DIR)/cdk-exec-boundary.json

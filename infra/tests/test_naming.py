@@ -55,6 +55,7 @@ def test_stack_names_follow_the_configured_project(platform: PlatformConfig) -> 
             "acme-security-detection-us-east-1",
             "acme-management-delegation-us-east-1",
             "acme-security-organization-us-east-1",
+            "acme-management-cost",
         ]
     )
 

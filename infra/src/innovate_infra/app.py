@@ -12,7 +12,8 @@ from aws_cdk import App
 
 from innovate_infra.compliance.checks import enable_compliance
 from innovate_infra.compliance.suppressions import registry
-from innovate_infra.config import PlatformConfig
+from innovate_infra.config import ConfigError, ConfigIssue, PlatformConfig
+from innovate_infra.config.loader import ACCOUNTS_FILE
 from innovate_infra.naming import Naming
 from innovate_infra.stages import AccountsStage, EnvironmentStage
 
@@ -40,6 +41,31 @@ def load_context(infra_dir: Path = INFRA_DIR) -> dict[str, Any]:
     context.update(cdk_json.get("context", {}))
     context.update(json.loads((infra_dir / "cdk.context.json").read_text(encoding="utf-8")))
     return context
+
+
+# The qualifier every DefaultStackSynthesizer reads when none is passed: the bootstrap
+# roles, bucket and version parameter the templates name (`cdk bootstrap --qualifier`).
+BOOTSTRAP_QUALIFIER_CONTEXT = "@aws-cdk/core:bootstrapQualifier"
+
+
+def apply_bootstrap_qualifier(app: App, platform: PlatformConfig) -> None:
+    """``guardrails.cdk_qualifier`` is the qualifier of every stack's synthesizer, so the
+    roles the templates use are the ones the SCPs, the boundary and the permission sets
+    name. Must run before any stage is added (context is fixed once children exist)."""
+    qualifier = platform.accounts.guardrails.cdk_qualifier
+    given = app.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT)
+    if given is not None and given != qualifier:
+        raise ConfigError(
+            [
+                ConfigIssue(
+                    f"config/{ACCOUNTS_FILE}",
+                    "guardrails.cdk_qualifier",
+                    f"{qualifier!r} differs from the CDK context {BOOTSTRAP_QUALIFIER_CONTEXT}="
+                    f"{given!r} (cdk.json or -c): keep one qualifier, in accounts.yaml",
+                )
+            ]
+        )
+    app.node.set_context(BOOTSTRAP_QUALIFIER_CONTEXT, qualifier)
 
 
 def create_app(outdir: Path | str | None = None, context: Mapping[str, Any] | None = None) -> App:
@@ -71,6 +97,7 @@ def build_platform(app: App, platform: PlatformConfig) -> Platform:
     ``enable_compliance``, so that the same cdk-nag packs, acknowledgments, checkov skips
     and tag checks cover them.
     """
+    apply_bootstrap_qualifier(app, platform)
     naming = Naming(platform)
     environments = [
         EnvironmentStage(app, platform=platform, naming=naming, env=env)

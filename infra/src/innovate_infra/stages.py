@@ -29,6 +29,7 @@ from innovate_infra.constructs.network.vpc import (
 )
 from innovate_infra.naming import NETWORK_LOGS, Naming
 from innovate_infra.stacks.accounts.audit import AuditDataStack, SecurityServicesStack
+from innovate_infra.stacks.accounts.cost import CostStack
 from innovate_infra.stacks.accounts.detection import (
     DetectionStack,
     SecurityOrganizationStack,
@@ -94,6 +95,8 @@ class AccountsStage(Stage):
     7. security-organization: GuardDuty auto-enable, Security Hub central config,
        Config aggregator, Access Analyzer.
     8. security-lake (stateful, only when ``security_lake.enabled``).
+    9. management-cost: budgets per account, cost-allocation tags (after the organization:
+       the budgets filter on its member accounts).
 
     Per allowed region other than home: security-detection-<region>, then
     management-delegation-<region>, then security-organization-<region> (GuardDuty is
@@ -209,6 +212,14 @@ class AccountsStage(Stage):
                 naming=naming,
             )
             self.security_lake.add_stack_dependency(self.security_organization)
+        self.cost = CostStack(
+            self,
+            "ManagementCost",
+            settings=self._settings(CostStack),
+            platform=platform,
+            naming=naming,
+        )
+        self.cost.add_stack_dependency(self.organization)
 
     def _settings(self, stack: _AccountStackClass, region: str | None = None) -> StackSettings:
         """``region``: an allowed region other than home (its stacks' names end in it)."""
@@ -238,6 +249,7 @@ class AccountsStage(Stage):
         ]
         if self.security_lake is not None:
             stacks.append(self.security_lake)
+        stacks.append(self.cost)
         return stacks
 
 

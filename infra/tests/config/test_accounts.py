@@ -201,3 +201,31 @@ def test_missing_file_and_bad_yaml(config_dir: Path) -> None:
     path.write_text("just a string", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"accounts.yaml: <file>: must contain a mapping"):
         load_platform(config_dir)
+
+
+def test_a_data_event_prefix_must_follow_the_project_name(
+    config_dir: Path, raw: dict[str, Any]
+) -> None:
+    """Derived values must agree with what they derive from (#14)."""
+    data = mutate(raw, "audit.sensitive_data_bucket_prefixes", ["acme-prod-"])
+    with pytest.raises(ConfigError) as caught:
+        load_variant(config_dir, data)
+    [issue] = caught.value.issues
+    assert issue.file.endswith("accounts/accounts.yaml")
+    assert issue.field == "audit.sensitive_data_bucket_prefixes.0"
+    assert "does not start with the project name 'innovate-'" in issue.reason
+
+
+@pytest.mark.parametrize(
+    ("dotted", "value", "message"),
+    [
+        ("budgets.monthly_usd", {"management": 10}, "monthly_usd: missing"),
+        ("budgets.actual_thresholds_percent", [80, 80], "duplicate threshold"),
+        ("budgets.alert_email", "not-an-email", "budgets.alert_email"),
+    ],
+)
+def test_budgets_are_validated(
+    config_dir: Path, raw: dict[str, Any], dotted: str, value: Any, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_variant(config_dir, mutate(raw, dotted, value))

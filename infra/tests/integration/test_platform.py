@@ -97,6 +97,7 @@ def test_account_stacks_share_one_stage(synth: Synth) -> None:
         "SecurityDetectionUsEast1",
         "ManagementDelegationUsEast1",
         "SecurityOrganizationUsEast1",
+        "ManagementCost",
     ]
 
 

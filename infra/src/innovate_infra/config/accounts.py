@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from innovate_infra.config.types import (
+    ACCOUNT_KEYS,
     AccountId,
     AccountKey,
     Email,
@@ -64,8 +65,18 @@ class MemberAccount(Model):
     name: Annotated[str, StringConstraints(min_length=1, max_length=50)]
     ou: OuPath
     lifecycle: Literal["create", "import"]
-    """create: the stack creates the account; import: an existing account adopted with
-    ``cdk import`` (see docs/accounts.md)."""
+    """create: the stack creates the account; import: an existing account, adopted with
+    ``cdk import`` and never created (docs/deploy.md, "Existing accounts")."""
+    imported: bool = False
+    """import only: false until ``make import-accounts`` has adopted the account into the
+    Organization stack. While false the stack has no resource for the account at all, so no
+    deploy can try to create it; set it true once the import has succeeded."""
+
+    @model_validator(mode="after")
+    def _imported(self) -> MemberAccount:
+        if self.imported and self.lifecycle != "import":
+            raise ValueError("imported: only an account with lifecycle: import can be imported")
+        return self
 
 
 class Guardrails(Model):
@@ -172,6 +183,25 @@ class SecurityLake(Model):
         return self
 
 
+class Budgets(Model):
+    """A monthly AWS Budget per account (created in the management account, the payer,
+    filtered on the linked account), alerting by e-mail on actual and forecast spend."""
+
+    alert_email: Email
+    monthly_usd: dict[AccountKey, Annotated[int, Field(ge=1, le=1_000_000)]]
+    actual_thresholds_percent: list[Annotated[int, Field(ge=1, le=1000)]] = Field(min_length=1)
+    forecast_threshold_percent: Annotated[int, Field(ge=1, le=1000)]
+
+    @model_validator(mode="after")
+    def _every_account(self) -> Budgets:
+        missing = [key for key in ACCOUNT_KEYS if key not in self.monthly_usd]
+        if missing:
+            raise ValueError(f"monthly_usd: missing {missing} (every account has a budget)")
+        if len(set(self.actual_thresholds_percent)) != len(self.actual_thresholds_percent):
+            raise ValueError("actual_thresholds_percent: duplicate threshold")
+        return self
+
+
 class AccountsConfig(Model):
     organization: OrganizationSettings
     accounts: dict[MemberKey, MemberAccount]
@@ -181,6 +211,7 @@ class AccountsConfig(Model):
     audit: Audit
     detection: Detection
     security_lake: SecurityLake
+    budgets: Budgets
 
     @model_validator(mode="after")
     def _cross_references(self) -> AccountsConfig:

@@ -70,6 +70,22 @@ def _cross_validate(
         seen.append((env.name, env.network.vpc_cidr))
 
 
+def _derived_names(
+    org: OrganizationConfig, accounts: AccountsConfig, file: str
+) -> Iterable[ConfigIssue]:
+    """Values that follow from others must agree with them: every platform bucket name
+    starts with the project name (``naming.py``), so a data-event prefix that does not
+    records nothing."""
+    for i, prefix in enumerate(accounts.audit.sensitive_data_bucket_prefixes):
+        if not prefix.startswith(f"{org.project}-"):
+            yield ConfigIssue(
+                file,
+                f"audit.sensitive_data_bucket_prefixes.{i}",
+                f"{prefix!r} does not start with the project name {org.project + '-'!r} "
+                "(organization.yaml project): no platform bucket would match",
+            )
+
+
 def _load_environments(
     env_dir: Path,
 ) -> tuple[dict[str, tuple[str, EnvironmentConfig]], list[ConfigIssue]]:
@@ -119,6 +135,8 @@ def load_platform(
     issues.extend(env_issues)
     if not issues and org is not None:
         issues.extend(_cross_validate(org, parsed))
+    if not issues and org is not None and accounts is not None:
+        issues.extend(_derived_names(org, accounts, display(accounts_path)))
     if issues or org is None or accounts is None:
         raise ConfigError(issues)
 

@@ -62,7 +62,7 @@ def test_policy_folders_are_populated() -> None:
     ]
     assert available_policies("rcp") == ["rcp/prod-data-perimeter"]
     assert available_policies("tag") == ["tag/tagging-standard"]
-    assert len(available_policies("permission-sets")) == 4
+    assert len(available_policies("permission-sets")) == 5
 
 
 @pytest.mark.parametrize("name", ORG_POLICIES + available_policies("permission-sets"))

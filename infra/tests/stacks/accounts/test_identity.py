@@ -21,9 +21,10 @@ def permission_sets(synth: Synth) -> dict[str, dict[str, Any]]:
     return {r["Properties"]["Name"]: (lid, r["Properties"]) for lid, r in found.items()}  # type: ignore[misc]
 
 
-def test_the_five_permission_sets_exist(synth: Synth) -> None:
+def test_the_six_permission_sets_exist(synth: Synth) -> None:
     assert set(permission_sets(synth)) == {
         "BreakGlassAdmin",
+        "OrganizationAdmin",
         "PlatformEngineer",
         "Developer",
         "ReadOnly",
@@ -133,6 +134,13 @@ def test_read_only_cannot_read_data_or_secrets(platform: PlatformConfig, naming:
             ["development", "production"],
             "identity_center.assignments.3",
             "'Developer' grants write access and may not be assigned in the production account",
+        ),
+        (
+            "assignments.6.accounts",
+            ["management", "security"],
+            "identity_center.assignments.6",
+            "'OrganizationAdmin' operates the organization and may be assigned in the "
+            "management account only",
         ),
         (
             "assignments.0.permission_set",

@@ -17,10 +17,13 @@ from tests.stacks.accounts.policies import Estate
 from tests.stacks.accounts.support import logical_id, managed_policy, resources
 
 
-def with_imported_production(platform: PlatformConfig) -> PlatformConfig:
+def with_imported_production(platform: PlatformConfig, *, imported: bool = True) -> PlatformConfig:
+    """Production as an existing account: adopted already (``imported``) or still to be."""
     accounts = platform.accounts
     members = dict(accounts.accounts)
-    members["production"] = members["production"].model_copy(update={"lifecycle": "import"})
+    members["production"] = members["production"].model_copy(
+        update={"lifecycle": "import", "imported": imported}
+    )
     return platform.model_copy(
         update={
             "accounts": accounts.model_copy(update={"accounts": members}),

@@ -26,6 +26,7 @@ from innovate_infra.constructs.organization.delegations import SecurityDelegatio
 from innovate_infra.constructs.security_lake.data_lake import META_STORE_ROLE_ID
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.accounts.audit import AuditDataStack, SecurityServicesStack
+from innovate_infra.stacks.accounts.cost import CostStack
 from innovate_infra.stacks.accounts.detection import DetectionStack, SecurityOrganizationStack
 from innovate_infra.stacks.accounts.identity import IdentityStack
 from innovate_infra.stacks.accounts.log_archive import LogArchiveStack
@@ -50,6 +51,7 @@ ACCOUNT_STACKS: tuple[type[Stack], ...] = (
     RegionalDetectionStack,
     RegionalDelegationStack,
     RegionalOrganizationStack,
+    CostStack,
 )
 
 # Construct id of the singleton provider function AwsCustomResource adds to a stack.

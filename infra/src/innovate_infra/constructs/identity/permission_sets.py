@@ -24,6 +24,8 @@ class PermissionSetSpec:
     """ISO 8601 duration; short for powerful sets."""
     production_allowed: bool
     """False for sets that may write to workloads: they are refused for the production account."""
+    management_only: bool = False
+    """True for sets that operate the organization: refused outside the management account."""
 
 
 PERMISSION_SETS: dict[str, PermissionSetSpec] = {
@@ -45,6 +47,16 @@ PERMISSION_SETS: dict[str, PermissionSetSpec] = {
             inline_policy="permission-sets/platform-engineer",
             session_duration="PT4H",
             production_allowed=True,
+        ),
+        PermissionSetSpec(
+            name="OrganizationAdmin",
+            description="Routine management-account changes (SCPs, Identity Center, trail, "
+            "budgets) through the management account's CDK deploy role; invites accounts.",
+            managed_policies=(AWS_MANAGED + "ReadOnlyAccess",),
+            inline_policy="permission-sets/organization-admin",
+            session_duration="PT2H",
+            production_allowed=True,
+            management_only=True,
         ),
         PermissionSetSpec(
             name="Developer",

@@ -35,6 +35,7 @@ class OrganizationApiCall(Construct):
         statements: Sequence[iam.PolicyStatement],
         ignore_errors: str | None = None,
         role: iam.IRole | None = None,
+        region: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         call = cr.AwsSdkCall(
@@ -43,6 +44,8 @@ class OrganizationApiCall(Construct):
             parameters=parameters,
             physical_resource_id=cr.PhysicalResourceId.of(physical_id),
             ignore_error_codes_matching=ignore_errors,
+            # Services with one global endpoint (Cost Explorer: us-east-1) need it named.
+            region=region,
         )
         self.resource = cr.AwsCustomResource(
             self,

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from aws_cdk import CfnTag, RemovalPolicy
 from aws_cdk import aws_organizations as orgs
 from constructs import Construct
+
+# create: CloudFormation creates the account. adopt: an existing account as it is before
+# `cdk import` (at the root, untagged): the import change set may only add resources
+# that model the current state exactly. imported: an adopted account, placed and tagged
+# by the next deploy. RoleName is never set on an existing account: it applies only when
+# Organizations creates one (and may not change after the import).
+Placement = Literal["create", "adopt", "imported"]
 
 
 @dataclass(frozen=True)
@@ -15,6 +23,7 @@ class MemberAccountSpec:
     name: str
     email: str
     ou: str
+    placement: Placement = "create"
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,8 @@ class OrganizationStructureProps:
     organizational_units: Sequence[str]
     """OU paths such as ``Workloads/Prod``; parents are listed (validated with the config)."""
     members: Mapping[str, MemberAccountSpec]
-    """Account key (``security``, ...) -> account."""
+    """Account key (``security``, ...) -> account. An existing account not yet imported is
+    absent: no resource, so nothing can create it."""
     access_role_name: str
     """Role that account creation leaves in each member, assumable from management."""
 
@@ -54,14 +64,15 @@ class OrganizationStructure(Construct):
 
         self.accounts: dict[str, orgs.CfnAccount] = {}
         for key, account in props.members.items():
+            adopting = account.placement == "adopt"
             resource = orgs.CfnAccount(
                 self,
                 "Account" + key.capitalize(),
                 account_name=account.name,
                 email=account.email,
-                parent_ids=[self.ou_ids[account.ou]],
-                role_name=props.access_role_name,
-                tags=[CfnTag(key="AccountKey", value=key)],
+                parent_ids=[root_id if adopting else self.ou_ids[account.ou]],
+                role_name=props.access_role_name if account.placement == "create" else None,
+                tags=None if adopting else [CfnTag(key="AccountKey", value=key)],
             )
             resource.apply_removal_policy(RemovalPolicy.RETAIN)
             self.accounts[key] = resource

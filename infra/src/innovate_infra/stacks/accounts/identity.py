@@ -46,6 +46,15 @@ def check_identity_center(identity_center: IdentityCenter) -> None:
                     f"{assignment.permission_set!r} is not one of {sorted(PERMISSION_SETS)}",
                 )
             )
+        elif spec.management_only and set(assignment.accounts) != {"management"}:
+            issues.append(
+                ConfigIssue(
+                    file,
+                    where,
+                    f"permission set {assignment.permission_set!r} operates the organization and "
+                    "may be assigned in the management account only",
+                )
+            )
         elif "production" in assignment.accounts and not spec.production_allowed:
             issues.append(
                 ConfigIssue(

@@ -19,6 +19,7 @@ def policy_parameters(platform: PlatformConfig, naming: Naming) -> dict[str, Par
         "PlatformAutomationPrincipalArns": naming.platform_automation_principal_arns(),
         "BreakGlassPrincipalArns": naming.break_glass_principal_arns(),
         "CdkQualifier": guardrails.cdk_qualifier,
+        "ManagementAccountId": platform.account_id("management"),
         "SecurityAccountId": platform.account_id("security"),
         "DevelopmentAccountId": platform.account_id("development"),
         "ProductionAccountId": platform.account_id("production"),

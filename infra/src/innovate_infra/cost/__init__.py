@@ -1,0 +1,1 @@
+"""``make cost``: the monthly estimate of what the synthesized templates create."""

@@ -1,0 +1,1 @@
+"""Operator tools around the CDK app: preflight, the import mapping, the teardown guard."""
