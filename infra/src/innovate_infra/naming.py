@@ -56,6 +56,26 @@ class Naming:
         """Every alarm of one environment (the alarm topic and its key admit only these)."""
         return f"arn:aws:cloudwatch:{region}:{account}:alarm:{self.prefix(environment)}-*"
 
+    # -- request path (issue #10) ---------------------------------------------------------
+
+    def waf_log_group_name(self, environment: str, scope: str) -> str:
+        """WAF logs only to log groups whose name starts with ``aws-waf-logs-``."""
+        return f"aws-waf-logs-{self.prefix(environment)}-{scope}"
+
+    def web_acl_name(self, environment: str, scope: str) -> str:
+        return f"{self.prefix(environment)}-{scope}"
+
+    def delivery_stream_name(self, environment: str, scope: str) -> str:
+        return f"{self.prefix(environment)}-{scope}-logs"
+
+    def origin_verify_secret_name(self, environment: str) -> str:
+        """The header value CloudFront adds to API requests and the API's web ACL requires."""
+        return f"{self.project}/{environment}/origin-verify"
+
+    def target_group_parameter_name(self, environment: str) -> str:
+        """SSM parameter holding the API target group ARN (the chart's TargetGroupBinding)."""
+        return f"/{self.project}/{environment}/ingress/api-target-group-arn"
+
     # -- the log archive (security/logs account) ---------------------------------------
 
     def log_bucket_name(self, purpose: LogPurpose) -> str:

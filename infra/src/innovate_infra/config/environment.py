@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from innovate_infra.config.edge import EdgeConfig, certificate_region
 from innovate_infra.config.types import (
     AllowedDomain,
     DomainName,
@@ -131,6 +132,7 @@ class EnvironmentConfig(Model):
     network: NetworkConfig
     logging: LoggingConfig
     sizes: Sizes
+    edge: EdgeConfig
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentConfig:
@@ -159,6 +161,16 @@ class EnvironmentConfig(Model):
                 "(return traffic must come back through the one NAT to the one endpoint)"
             )
         _check_subnets_fit(self.network, len(azs))
+        api = self.edge.api
+        for field, arn in (
+            ("alb_certificate_arn", api.alb_certificate_arn),
+            ("certificate_arn", api.certificate_arn),
+        ):
+            if arn is not None and certificate_region(arn) != self.region:
+                raise ValueError(
+                    f"edge.api.{field}: the certificate must be in the environment's region "
+                    f"{self.region}, got {certificate_region(arn)}"
+                )
         return self
 
     @property
