@@ -19,8 +19,8 @@ from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from innovate_infra.config import PlatformConfig
-from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.edge import CLOUDFRONT_CERTIFICATE_REGION
+from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.cdn.security_headers import load_security_headers
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
@@ -351,7 +351,9 @@ class EnvironmentStage(Stage):
         self.monitoring.add_stack_dependency(self.logging)
         self._request_path(platform, naming, env)
 
-    def _request_path(self, platform: PlatformConfig, naming: Naming, env: EnvironmentConfig) -> None:
+    def _request_path(
+        self, platform: PlatformConfig, naming: Naming, env: EnvironmentConfig
+    ) -> None:
         """Issue #10: us-east-1 edge-logging -> ingress (API) -> edge (web ACL) -> web."""
         edge = env.edge
         waf = edge.waf

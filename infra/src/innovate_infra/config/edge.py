@@ -120,4 +120,3 @@ class EdgeConfig(Model):
     web: WebConfig
     api: ApiConfig
     waf: WafConfig
-

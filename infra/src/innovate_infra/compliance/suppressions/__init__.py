@@ -25,10 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment
-from innovate_infra.compliance.suppressions import accounts, environment
+from innovate_infra.compliance.suppressions import accounts, edge, environment
 from innovate_infra.naming import Naming
 
-FAMILIES = {"environment": environment, "accounts": accounts}
+FAMILIES = {"environment": environment, "accounts": accounts, "edge": edge}
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,7 @@ class PrivateRestApiProps:
 class PrivateRestApi(Construct):
     API_ID: ClassVar[str] = "RestApi"
 
-    def __init__(
-        self, scope: Construct, construct_id: str, *, props: PrivateRestApiProps
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, props: PrivateRestApiProps) -> None:
         super().__init__(scope, construct_id)
         self.vpc_link = apigwv2.VpcLink(
             self,
@@ -80,7 +78,7 @@ class PrivateRestApi(Construct):
             ),
         )
         self.api.add_request_validator(
-            "ParameterValidator", validate_request_parameters=True, validate_request_body=False
+            "ParameterValidator", validate_request_parameters=True, validate_request_body=True
         )
         proxy = self.api.root.add_resource("api").add_resource("{proxy+}")
         method = proxy.add_method(

@@ -56,9 +56,7 @@ class SpaDistribution(Construct):
     ACCESS_LOGS_ID: ClassVar[str] = "AccessLogs"
     DISTRIBUTION_ID: ClassVar[str] = "Distribution"
 
-    def __init__(
-        self, scope: Construct, construct_id: str, *, props: SpaDistributionProps
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, props: SpaDistributionProps) -> None:
         super().__init__(scope, construct_id)
         if (props.domain_name is None) != (props.certificate is None):
             raise ValueError("SpaDistribution: domain_name and certificate go together")
@@ -150,8 +148,14 @@ class SpaDistribution(Construct):
             comment=f"{props.name_prefix}: SPA and API (same origin)",
             default_root_object="index.html",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-            price_class=cloudfront.PriceClass[props.price_class.upper().replace("PRICECLASS", "PRICE_CLASS")],
+            # Applies to a custom domain's certificate (CloudFront fixes the policy of its
+            # default *.cloudfront.net certificate).
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if props.certificate else None
+            ),
+            price_class=cloudfront.PriceClass[
+                props.price_class.upper().replace("PRICECLASS", "PRICE_CLASS")
+            ],
             enable_ipv6=True,
             web_acl_id=props.web_acl_arn,
             domain_names=[props.domain_name] if props.domain_name else None,

@@ -112,9 +112,7 @@ def load_security_headers(path: Path) -> SecurityHeaders:
     if data["frame_options"] not in FRAME_OPTIONS:
         raise SecurityHeadersError(path, "frame_options", f"must be one of {FRAME_OPTIONS}")
     if data["referrer_policy"] not in REFERRER_POLICIES:
-        raise SecurityHeadersError(
-            path, "referrer_policy", f"must be one of {REFERRER_POLICIES}"
-        )
+        raise SecurityHeadersError(path, "referrer_policy", f"must be one of {REFERRER_POLICIES}")
 
     custom = data["custom_headers"]
     if not isinstance(custom, dict):

@@ -54,27 +54,37 @@ class ArchiveLogShipping(Construct):
             ),
             description=f"{props.stream_name}: writes to the log archive",
         )
-        self.delivery_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-                resources=[bucket_arn],
-            )
-        )
-        self.delivery_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:AbortMultipartUpload", "s3:PutObject"],
-                resources=[f"{bucket_arn}/{object_prefix}/*"],
-            )
-        )
-        self.delivery_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:GenerateDataKey", "kms:Encrypt"],
-                resources=[props.archive_key_arn_pattern],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"s3.{_bucket_region(props)}.amazonaws.com"},
-                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": props.archive_key_alias},
-                },
-            )
+        iam.ManagedPolicy(
+            self,
+            "DeliveryPolicy",
+            roles=[self.delivery_role],
+            description=f"{props.stream_name}: write this account's prefix of the archive",
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "s3:GetBucketLocation",
+                        "s3:ListBucket",
+                        "s3:ListBucketMultipartUploads",
+                    ],
+                    resources=[bucket_arn],
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:AbortMultipartUpload", "s3:PutObject"],
+                    resources=[f"{bucket_arn}/{object_prefix}/*"],
+                ),
+                iam.PolicyStatement(
+                    actions=["kms:GenerateDataKey", "kms:Encrypt"],
+                    resources=[props.archive_key_arn_pattern],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"s3.{_bucket_region(props)}.amazonaws.com"
+                        },
+                        "ForAnyValue:StringEquals": {
+                            "kms:ResourceAliases": props.archive_key_alias
+                        },
+                    },
+                ),
+            ],
         )
 
         self.stream = firehose.CfnDeliveryStream(
@@ -117,11 +127,17 @@ class ArchiveLogShipping(Construct):
             ),
             description=f"{props.stream_name}: CloudWatch Logs subscriptions into the stream",
         )
-        self.subscription_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["firehose:PutRecord", "firehose:PutRecordBatch"],
-                resources=[self.stream.attr_arn],
-            )
+        iam.ManagedPolicy(
+            self,
+            "SubscriptionPolicy",
+            roles=[self.subscription_role],
+            description=f"{props.stream_name}: put subscribed log events into the stream",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["firehose:PutRecord", "firehose:PutRecordBatch"],
+                    resources=[self.stream.attr_arn],
+                )
+            ],
         )
         for index, group in enumerate(props.log_groups):
             subscription = logs.CfnSubscriptionFilter(

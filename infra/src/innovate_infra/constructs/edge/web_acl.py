@@ -167,9 +167,7 @@ class WebAcl(Construct):
         )
 
     @staticmethod
-    def _rate(
-        limit: int, window: int, scope_down: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    def _rate(limit: int, window: int, scope_down: dict[str, Any] | None = None) -> dict[str, Any]:
         statement: dict[str, Any] = {
             "limit": limit,
             "aggregate_key_type": "IP",
