@@ -52,7 +52,12 @@ from innovate_infra.stacks.environment.edge import (
     EdgeStack,
     EdgeStackProps,
 )
-from innovate_infra.stacks.environment.ingress import IngressStack, IngressStackProps
+from innovate_infra.stacks.environment.ingress import (
+    ORIGIN_DOMAIN_KEY,
+    ORIGIN_VERIFY_KEY,
+    IngressStack,
+    IngressStackProps,
+)
 from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
 from innovate_infra.stacks.environment.logging import LoggingStack, LoggingStackProps
 from innovate_infra.stacks.environment.monitoring import MonitoringStack, MonitoringStackProps
@@ -374,7 +379,7 @@ class EnvironmentStage(Stage):
         self.ingress = IngressStack(
             self,
             "Ingress",
-            settings=self._settings(IngressStack, cross_region_references=True),
+            settings=self._settings(IngressStack),
             props=IngressStackProps(
                 naming=naming,
                 environment=env.name,
@@ -426,15 +431,16 @@ class EnvironmentStage(Stage):
         self.web = WebStack(
             self,
             "Web",
-            settings=self._settings(WebStack, region=edge_region, cross_region_references=True),
+            settings=self._settings(WebStack, region=edge_region),
             props=WebStackProps(
                 name_prefix=naming.prefix(env.name),
                 headers=load_security_headers(SECURITY_HEADERS_FILE),
                 price_class=edge.web.price_class,
                 web_acl_arn=self.edge.web_acl.attr_arn,
-                api_domain_name=self.ingress.api.execute_api_domain,
                 api_origin_path=self.ingress.origin_path,
-                origin_verify_secret_name=naming.origin_verify_secret_name(env.name),
+                origin_secret_name=naming.origin_verify_secret_name(env.name),
+                origin_verify_key=ORIGIN_VERIFY_KEY,
+                origin_domain_key=ORIGIN_DOMAIN_KEY,
                 log_bucket_name=waf_api_bucket,
                 log_prefix=f"{CLOUDFRONT_LOGS_PREFIX}/{env.name}",
                 retain=retain,
@@ -442,16 +448,10 @@ class EnvironmentStage(Stage):
                 certificate=self.edge.certificate,
             ),
         )
-        # The replica of the origin-verify secret must exist before the distribution.
+        # The origin secret's replica must exist before the distribution reads it.
         self.web.add_stack_dependency(self.ingress)
 
-    def _settings(
-        self,
-        stack: type[PlatformStack],
-        *,
-        region: str | None = None,
-        cross_region_references: bool = False,
-    ) -> StackSettings:
+    def _settings(self, stack: type[PlatformStack], *, region: str | None = None) -> StackSettings:
         env = self._env
         return StackSettings(
             name=self._naming.stack_name(env.name, stack.PURPOSE),
@@ -460,7 +460,6 @@ class EnvironmentStage(Stage):
             description=f"{self._naming.prefix(env.name)}: {stack.DESCRIPTION}",
             termination_protection=env.termination_protection,
             tags=self._platform.tags(env),
-            cross_region_references=cross_region_references,
         )
 
     def stacks(self) -> list[PlatformStack]:

@@ -22,9 +22,6 @@ class StackSettings:
     description: str
     termination_protection: bool
     tags: Mapping[str, str]
-    # Only stacks that exchange values with another region (the us-east-1 web stack and
-    # the API it fronts): CDK carries them through SSM parameters in the consumer region.
-    cross_region_references: bool = False
 
 
 class PlatformStack(Stack):
@@ -42,6 +39,5 @@ class PlatformStack(Stack):
             env=Environment(account=settings.account, region=settings.region),
             description=settings.description,
             termination_protection=settings.termination_protection,
-            cross_region_references=settings.cross_region_references,
         )
         apply_standard_tags(self, settings.tags)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -17,6 +17,10 @@ from constructs import Construct
 from innovate_infra.constructs.api.alb import InternalAlb, InternalAlbProps
 from innovate_infra.constructs.api.rest_api import STAGE_NAME, PrivateRestApi, PrivateRestApiProps
 from innovate_infra.constructs.cdn.distribution import ORIGIN_VERIFY_HEADER
+
+# Keys of the origin secret's JSON.
+ORIGIN_VERIFY_KEY = "value"
+ORIGIN_DOMAIN_KEY = "api_domain"
 from innovate_infra.constructs.edge.log_shipping import ArchiveLogShipping, ArchiveLogShippingProps
 from innovate_infra.constructs.edge.web_acl import OriginCheck, WebAcl, WebAclProps
 from innovate_infra.naming import Naming
@@ -98,9 +102,11 @@ class IngressStack(PlatformStack):
             ),
         )
 
-        # The value CloudFront adds to every /api/* request (x-origin-verify) and the web
-        # ACL requires: callers that go around CloudFront (and its web ACL) are refused.
-        # Replicated to us-east-1, where the distribution's template reads it by name.
+        # The API's origin for CloudFront, replicated to us-east-1 where the distribution's
+        # template reads it by name (no cross-region custom resources): ``value``, the
+        # header CloudFront adds to every /api/* request (x-origin-verify) and the web ACL
+        # requires, so callers going around CloudFront (and its web ACL) are refused; and
+        # ``api_domain``, the stage's execute-api name (not secret).
         self.origin_verify = secretsmanager.Secret(
             self,
             "OriginVerify",
@@ -108,7 +114,12 @@ class IngressStack(PlatformStack):
             description=f"{naming.prefix(env)}: header value proving a request came through CloudFront",
             encryption_key=props.secrets_key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=48, exclude_punctuation=True
+                secret_string_template=Stack.of(self).to_json_string(
+                    {ORIGIN_DOMAIN_KEY: self.api.execute_api_domain}
+                ),
+                generate_string_key=ORIGIN_VERIFY_KEY,
+                password_length=48,
+                exclude_punctuation=True,
             ),
         )
         cfn_secret = self.origin_verify.node.default_child
@@ -133,7 +144,9 @@ class IngressStack(PlatformStack):
                 log_group=props.web_acl_log_group,
                 origin_check=OriginCheck(
                     header_name=ORIGIN_VERIFY_HEADER,
-                    value=self.origin_verify.secret_value.unsafe_unwrap(),
+                    value=self.origin_verify.secret_value_from_json(
+                        ORIGIN_VERIFY_KEY
+                    ).unsafe_unwrap(),
                 ),
             ),
         ).web_acl

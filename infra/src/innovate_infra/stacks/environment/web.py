@@ -1,6 +1,7 @@
 """The SPA: its bucket and CloudFront distribution (with ``/api/*`` to the API on the
 same origin). In us-east-1, beside the web ACL and certificate it uses and the CloudWatch
-delivery source of its standard logs (which CloudFront creates only there)."""
+delivery source of its standard logs (which CloudFront creates only there); the API's
+domain comes from the us-east-1 replica of the ingress stack's origin secret."""
 
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ class WebStackProps:
     headers: SecurityHeaders
     price_class: str
     web_acl_arn: str
-    api_domain_name: str
     api_origin_path: str
-    # Read by CloudFormation from the us-east-1 replica of the API stack's secret.
-    origin_verify_secret_name: str
+    # The us-east-1 replica of the ingress stack's origin secret: CloudFormation reads the
+    # API's domain and the origin-verify value from it at deploy time.
+    origin_secret_name: str
+    origin_verify_key: str
+    origin_domain_key: str
     log_bucket_name: str
     log_prefix: str
     retain: bool
@@ -59,10 +62,12 @@ class WebStack(PlatformStack):
                 price_class=props.price_class,
                 web_acl_arn=props.web_acl_arn,
                 api=ApiOrigin(
-                    domain_name=props.api_domain_name,
+                    domain_name=SecretValue.secrets_manager(
+                        props.origin_secret_name, json_field=props.origin_domain_key
+                    ).unsafe_unwrap(),
                     origin_path=props.api_origin_path,
                     verify_header_value=SecretValue.secrets_manager(
-                        props.origin_verify_secret_name
+                        props.origin_secret_name, json_field=props.origin_verify_key
                     ).unsafe_unwrap(),
                 ),
                 removal_policy=RemovalPolicy.RETAIN if props.retain else RemovalPolicy.DESTROY,
