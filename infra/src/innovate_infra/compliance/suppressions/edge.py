@@ -114,7 +114,8 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             matcher=SPA_ACCESS_LOG_BUCKET,
             reason=(
                 "This is the server-access-log bucket itself; logging it into itself would loop. "
-                "Object-level API calls are recorded by the organization trail."
+                "Object-level API calls are recorded by the organization trail. It is private, "
+                "versioned, SSE-S3, TLS-only and expires objects after 400 days."
             ),
         ),
         NagAcknowledgment(
@@ -122,7 +123,8 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             matcher=DISTRIBUTION,
             reason=(
                 "The application serves users without a country restriction; abuse is handled "
-                "by the CloudFront web ACL (IP reputation, rate limits, managed rule groups)."
+                "by the CloudFront web ACL (IP reputation, per-IP and sign-in rate limits, managed "
+                "common, known-bad-inputs and SQL injection rule groups)."
             ),
         ),
         NagAcknowledgment(
@@ -161,7 +163,8 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             matcher=API_CLOUDWATCH_ROLE,
             reason=(
                 "The AWS-managed policy API Gateway documents for its account-level CloudWatch "
-                "role (needed for stage access logs); trusted by apigateway.amazonaws.com only."
+                "role (needed for stage access logs); trusted by apigateway.amazonaws.com only. It "
+                "grants log-group writes only and nothing on data, keys or other services."
             ),
         ),
         NagAcknowledgment(
@@ -169,7 +172,8 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             matcher=API_STAGE,
             reason=(
                 "No API cache: every response is per user and authenticated; caching would risk "
-                "serving one user's notes to another. Nothing is stored at rest by the stage."
+                "serving one user's notes to another. Nothing is stored at rest by the stage; the "
+                "CloudFront /api/* behaviour uses the managed CachingDisabled policy too."
             ),
         ),
         NagAcknowledgment(
@@ -187,7 +191,8 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             matcher=ALB,
             reason=(
                 "The ALB is internal and reachable only from the API Gateway VPC link; the web "
-                "ACLs are on the REST API stage and on CloudFront, in front of it."
+                "ACLs are on the REST API stage and on CloudFront, in front of it, and apply the "
+                "same managed rule groups and rate limits to every request that reaches it."
             ),
         ),
         NagAcknowledgment(
@@ -232,20 +237,22 @@ def checkov_skips(naming: Naming) -> tuple[CheckovSkip, ...]:
             "CKV_AWS_120",
             API_STAGE,
             "No API cache: every response is per user and authenticated; caching would risk "
-            "serving one user's notes to another.",
+            "serving one user's notes to another. Nothing is stored at rest by the stage; the "
+            "CloudFront /api/* behaviour uses the managed CachingDisabled policy too.",
         ),
         CheckovSkip(
             "CKV_AWS_59",
             API_METHOD,
             "The API authenticates every request itself (bearer tokens, docs/api.md); sign-up "
             "and sign-in need no credentials. Only CloudFront reaches the stage (the web ACL's "
-            "origin check refuses other callers).",
+            "origin check refuses other callers), after its rate limits and managed rules.",
         ),
         CheckovSkip(
             "CKV_AWS_18",
             SPA_ACCESS_LOG_BUCKET,
             "This is the server-access-log bucket itself; logging it into itself would loop. "
-            "Object-level API calls are recorded by the organization trail.",
+            "Object-level API calls are recorded by the organization trail. It is private, "
+            "versioned, SSE-S3, TLS-only and expires objects after 400 days.",
         ),
         CheckovSkip(
             "CKV_AWS_86",
@@ -259,6 +266,6 @@ def checkov_skips(naming: Naming) -> tuple[CheckovSkip, ...]:
             DISTRIBUTION,
             "Only environments without a custom domain use CloudFront's default certificate, "
             "whose security policy CloudFront fixes; with a domain the viewer policy is "
-            "TLSv1.2_2021 (asserted by test_web.py).",
+            "TLSv1.2_2021 (asserted by test_web.py), and origins are reached over TLS 1.2 only.",
         ),
     )

@@ -225,7 +225,7 @@ class SpaDistribution(Construct):
             delivery_source_name=source.name,
             delivery_destination_arn=destination.attr_arn,
         )
-        delivery.add_dependency(source)
+        delivery.add_resource_dependency(source)
 
     def _headers_policy(
         self,
