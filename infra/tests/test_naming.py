@@ -42,7 +42,16 @@ def test_stack_names_follow_the_configured_project(platform: PlatformConfig) -> 
         [
             f"acme-{env}-{p}"
             for env in ("dev", "staging", "prod")
-            for p in ("keys", "logging", "network", "monitoring")
+            for p in (
+                "keys",
+                "logging",
+                "network",
+                "monitoring",
+                "edge-logging",
+                "ingress",
+                "edge",
+                "web",
+            )
         ]
         + [
             "acme-management-organization",

@@ -52,7 +52,7 @@ class PrivateRestApi(Construct):
             self,
             self.API_ID,
             rest_api_name=props.name,
-            description="Innovate API: /api/{proxy+} to the internal ALB (VPC link v2)",
+            description=f"{props.name}: /api/{{proxy+}} to the internal ALB (VPC link v2)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(

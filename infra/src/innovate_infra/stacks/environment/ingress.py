@@ -112,7 +112,9 @@ class IngressStack(PlatformStack):
             "OriginVerify",
             secret_name=naming.origin_verify_secret_name(env),
             description=f"{naming.prefix(env)}: header value proving a request came through CloudFront",
-            encryption_key=props.secrets_key,
+            # Imported by ARN: the Secret construct would otherwise widen the secrets key's
+            # policy (CreateGrant for any principal of the account via Secrets Manager).
+            encryption_key=kms.Key.from_key_arn(self, "SecretsKey", props.secrets_key.key_arn),
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=Stack.of(self).to_json_string(
                     {ORIGIN_DOMAIN_KEY: self.api.execute_api_domain}
