@@ -64,8 +64,9 @@ class WebConfig(Model):
             CLOUDFRONT_CERTIFICATE_REGION
         ):
             raise ValueError(
-                f"certificate_arn: CloudFront takes certificates from {CLOUDFRONT_CERTIFICATE_REGION} "
-                f"only, got {certificate_region(self.certificate_arn)}"
+                "certificate_arn: CloudFront takes certificates from "
+                f"{CLOUDFRONT_CERTIFICATE_REGION} only, "
+                f"got {certificate_region(self.certificate_arn)}"
             )
         return self
 

@@ -181,8 +181,8 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             matcher=API_STAGE,
             reason=(
                 "Backend client certificates apply to HTTP integrations over the internet. The "
-                "integration is private (VPC link v2 to an internal ALB that admits only the link's "
-                "security group) over HTTPS, and API Gateway verifies the ALB's certificate "
+                "integration is private (VPC link v2 to an internal ALB that admits only the "
+                "link's security group) over HTTPS, and API Gateway verifies the ALB's certificate "
                 "against edge.api.alb_host_name."
             ),
         ),

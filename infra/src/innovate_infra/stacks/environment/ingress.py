@@ -17,14 +17,14 @@ from constructs import Construct
 from innovate_infra.constructs.api.alb import InternalAlb, InternalAlbProps
 from innovate_infra.constructs.api.rest_api import STAGE_NAME, PrivateRestApi, PrivateRestApiProps
 from innovate_infra.constructs.cdn.distribution import ORIGIN_VERIFY_HEADER
-
-# Keys of the origin secret's JSON.
-ORIGIN_VERIFY_KEY = "value"
-ORIGIN_DOMAIN_KEY = "api_domain"
 from innovate_infra.constructs.edge.log_shipping import ArchiveLogShipping, ArchiveLogShippingProps
 from innovate_infra.constructs.edge.web_acl import OriginCheck, WebAcl, WebAclProps
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+
+# Keys of the origin secret's JSON.
+ORIGIN_VERIFY_KEY = "value"
+ORIGIN_DOMAIN_KEY = "api_domain"
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class IngressStack(PlatformStack):
             self,
             "OriginVerify",
             secret_name=naming.origin_verify_secret_name(env),
-            description=f"{naming.prefix(env)}: header value proving a request came through CloudFront",
+            description=f"{naming.prefix(env)}: proof that a request came through CloudFront",
             # Imported by ARN: the Secret construct would otherwise widen the secrets key's
             # policy (CreateGrant for any principal of the account via Secrets Manager).
             encryption_key=kms.Key.from_key_arn(self, "SecretsKey", props.secrets_key.key_arn),
