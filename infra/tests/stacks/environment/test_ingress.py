@@ -207,3 +207,58 @@ def test_origin_secret_is_encrypted_and_replicated_to_us_east_1(
     generate = secret["GenerateSecretString"]
     assert generate["GenerateStringKey"] == "value"
     assert generate["PasswordLength"] == 48
+
+
+@pytest.mark.parametrize("stack", ["ingress", "edge"])
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_log_shipping_roles_trust_only_this_accounts_service(
+    templates: Templates, platform: PlatformConfig, env_name: str, stack: str
+) -> None:
+    """Firehose (for this account's streams, sts:ExternalId) and CloudWatch Logs (for this
+    account's log groups) may assume the roles; the same services for another account,
+    and people, may not."""
+    from innovate_infra.compliance.policy_eval import Principal, Request, authorize
+
+    template = templates[f"innovate-{env_name}-{stack}"]
+    account = platform.environment_account_id(platform.environment(env_name))
+    region = "eu-west-1" if stack == "ingress" else "us-east-1"
+    roles = resources_of(template, "AWS::IAM::Role")
+
+    def trust_of(service: str) -> dict[str, Any]:
+        [trust] = [
+            r["Properties"]["AssumeRolePolicyDocument"]
+            for r in roles.values()
+            if service in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+        ]
+        return trust
+
+    def assume(trust: dict[str, Any], principal: Principal, context: dict[str, Any]) -> bool:
+        return authorize(
+            Request(principal, "sts:AssumeRole", "role", context),
+            resource_policy=trust,
+            resource_account=account,
+            resource_policy_required=True,
+        ).allowed
+
+    firehose = Principal.of_service("firehose.amazonaws.com")
+    delivery = trust_of("firehose.amazonaws.com")
+    assert assume(delivery, firehose, {"sts:ExternalId": account})
+    assert not assume(delivery, firehose, {"sts:ExternalId": "999999999999"})
+    assert not assume(delivery, firehose, {})
+
+    logs = Principal.of_service("logs.amazonaws.com")
+    subscription = trust_of("logs.amazonaws.com")
+    own = {
+        "aws:SourceAccount": account,
+        "aws:SourceArn": f"arn:aws:logs:{region}:{account}:log-group:aws-waf-logs-x:*",
+    }
+    assert assume(subscription, logs, own)
+    assert not assume(
+        subscription,
+        logs,
+        {
+            "aws:SourceAccount": "999999999999",
+            "aws:SourceArn": f"arn:aws:logs:{region}:999999999999:log-group:x:*",
+        },
+    )
+    assert not assume(subscription, Principal.role(account, "developer"), own)

@@ -118,8 +118,9 @@ class ArchiveLogShipping(Construct):
         self.subscription_role = iam.Role(
             self,
             "SubscriptionRole",
+            # CloudWatch Logs guide, "Subscription filters with Amazon Data Firehose".
             assumed_by=iam.ServicePrincipal(
-                f"logs.{region}.amazonaws.com",
+                "logs.amazonaws.com",
                 conditions={
                     "StringEquals": {"aws:SourceAccount": account},
                     "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{account}:log-group:*"},

@@ -154,6 +154,7 @@ class EdgeStack(PlatformStack):
                 self, "SpaCertificate", props.certificate_arn
             )
         elif props.domain_name and props.hosted_zone_id:
+            # CloudFormation validates by zone id; the zone name is not emitted.
             zone = route53.HostedZone.from_hosted_zone_attributes(
                 self,
                 "Zone",
