@@ -42,7 +42,17 @@ def test_stack_names_follow_the_configured_project(platform: PlatformConfig) -> 
         [
             f"acme-{env}-{p}"
             for env in ("dev", "staging", "prod")
-            for p in ("keys", "logging", "network", "database", "monitoring")
+            for p in (
+                "keys",
+                "logging",
+                "network",
+                "database",
+                "monitoring",
+                "edge-logging",
+                "ingress",
+                "edge",
+                "web",
+            )
         ]
         + [
             "acme-management-organization",

@@ -28,6 +28,7 @@ class Naming:
         self._management = platform.account_id("management")
         self._security = platform.account_id("security")
         self._development = platform.account_id("development")
+        self._production = platform.account_id("production")
         guardrails = platform.accounts.guardrails
         self._role_prefix = guardrails.security_role_prefix
         self._cdk_qualifier = guardrails.cdk_qualifier
@@ -92,6 +93,35 @@ class Naming:
     @staticmethod
     def backup_vault_arn(account: str, region: str, name: str) -> str:
         return f"arn:aws:backup:{region}:{account}:backup-vault:{name}"
+    # -- request path (issue #10) ---------------------------------------------------------
+
+    def waf_log_group_name(self, environment: str, scope: str) -> str:
+        """WAF logs only to log groups whose name starts with ``aws-waf-logs-``."""
+        return f"aws-waf-logs-{self.prefix(environment)}-{scope}"
+
+    def web_acl_name(self, environment: str, scope: str) -> str:
+        return f"{self.prefix(environment)}-{scope}"
+
+    def delivery_stream_name(self, environment: str, scope: str) -> str:
+        return f"{self.prefix(environment)}-{scope}-logs"
+
+    def firehose_archive_objects(self, account: str, environment: str, scope: str) -> str:
+        """Where a log delivery stream writes in the WAF/API archive bucket (the archive
+        admits each account's roles under ``firehose/<account>/`` only)."""
+        bucket = self.log_bucket_name("waf-api")
+        return f"arn:aws:s3:::{bucket}/firehose/{account}/{environment}/{scope}/*"
+
+    @property
+    def workload_account_ids(self) -> dict[str, str]:
+        return {"development": self._development, "production": self._production}
+
+    def origin_verify_secret_name(self, environment: str) -> str:
+        """The header value CloudFront adds to API requests and the API's web ACL requires."""
+        return f"{self.project}/{environment}/origin-verify"
+
+    def target_group_parameter_name(self, environment: str) -> str:
+        """SSM parameter holding the API target group ARN (the chart's TargetGroupBinding)."""
+        return f"/{self.project}/{environment}/ingress/api-target-group-arn"
 
     # -- the log archive (security/logs account) ---------------------------------------
 

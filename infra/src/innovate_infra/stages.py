@@ -12,15 +12,18 @@ renaming either replaces resources.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from innovate_infra.config import PlatformConfig
+from innovate_infra.config.edge import CLOUDFRONT_CERTIFICATE_REGION
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
+from innovate_infra.constructs.cdn.security_headers import load_security_headers
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
 from innovate_infra.constructs.network.vpc import (
     DnsFirewallSettings,
@@ -51,6 +54,18 @@ from innovate_infra.stacks.environment.database import (
     DatabaseStack,
     DatabaseStackProps,
 )
+from innovate_infra.stacks.environment.edge import (
+    EdgeLoggingStack,
+    EdgeLoggingStackProps,
+    EdgeStack,
+    EdgeStackProps,
+)
+from innovate_infra.stacks.environment.ingress import (
+    ORIGIN_DOMAIN_KEY,
+    ORIGIN_VERIFY_KEY,
+    IngressStack,
+    IngressStackProps,
+)
 from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
 from innovate_infra.stacks.environment.logging import LoggingStack, LoggingStackProps
 from innovate_infra.stacks.environment.monitoring import (
@@ -59,10 +74,16 @@ from innovate_infra.stacks.environment.monitoring import (
     MonitoringStackProps,
 )
 from innovate_infra.stacks.environment.network import NetworkStack, NetworkStackProps
+from innovate_infra.stacks.environment.web import WebStack, WebStackProps
 
 ACCOUNTS_STAGE = "accounts"
 # Key prefix of the environments' Route 53 Resolver query logs in the network-log bucket.
 DNS_QUERY_LOGS_PREFIX = "dns-query-logs"
+# The SPA's response headers: one file for CloudFront and the local front server.
+SECURITY_HEADERS_FILE = Path(__file__).resolve().parents[3] / "web" / "security-headers.json"
+# Key prefixes of the request path's logs in the archive (ALB bucket, WAF/API bucket).
+ALB_LOGS_PREFIX = "alb"
+CLOUDFRONT_LOGS_PREFIX = "cloudfront"
 
 
 class _AccountStackClass(Protocol):
@@ -400,8 +421,106 @@ class EnvironmentStage(Stage):
         # The alarms name the instance only; they are created once it exists.
         self.monitoring.add_stack_dependency(self.database)
 
-    def _settings(self, stack: type[PlatformStack], region: str | None = None) -> StackSettings:
-        """``region``: a stack outside the environment's region (the backup copy vault)."""
+        self._request_path(platform, naming, env)
+
+    def _request_path(
+        self, platform: PlatformConfig, naming: Naming, env: EnvironmentConfig
+    ) -> None:
+        """Issue #10: us-east-1 edge-logging -> ingress (API) -> edge (web ACL) -> web."""
+        edge = env.edge
+        waf = edge.waf
+        edge_region = CLOUDFRONT_CERTIFICATE_REGION
+        retain = env.retain_stateful_resources
+        waf_api_bucket = naming.log_bucket_name("waf-api")
+        self.edge_logging = EdgeLoggingStack(
+            self,
+            "EdgeLogging",
+            settings=self._settings(EdgeLoggingStack, region=edge_region),
+            props=EdgeLoggingStackProps(
+                naming=naming,
+                environment=env.name,
+                retention_days=env.logging.retention_days,
+                retain=retain,
+            ),
+        )
+        self.ingress = IngressStack(
+            self,
+            "Ingress",
+            settings=self._settings(IngressStack),
+            props=IngressStackProps(
+                naming=naming,
+                environment=env.name,
+                vpc=self.network.network.vpc,
+                private_subnets=tuple(self.network.network.private_subnets),
+                secrets_key=self.keys.secrets_key,
+                stream_key=self.keys.data_key,
+                access_log_group=self.logging.api_access_logs,
+                web_acl_log_group=self.logging.api_web_acl_logs,
+                alb_certificate_arn=edge.api.alb_certificate_arn,
+                alb_host_name=edge.api.alb_host_name,
+                deletion_protection=retain,
+                alb_log_bucket_name=naming.log_bucket_name("alb"),
+                alb_log_prefix=f"{ALB_LOGS_PREFIX}/{env.name}",
+                archive_bucket_name=waf_api_bucket,
+                throttle_rate_limit=edge.api.throttle_rate_limit,
+                throttle_burst_limit=edge.api.throttle_burst_limit,
+                rate_limit_per_ip=waf.rate_limit_per_ip,
+                login_rate_limit_per_ip=waf.login_rate_limit_per_ip,
+                body_size_limit_bytes=waf.body_size_limit_bytes,
+                evaluation_window_seconds=waf.evaluation_window_seconds,
+                replica_region=edge_region,
+                replica_key_alias=naming.key_alias(env.name, "edge"),
+                domain_name=edge.api.domain_name,
+                certificate_arn=edge.api.certificate_arn,
+            ),
+        )
+        # The origin-verify secret's replica is encrypted with the us-east-1 key.
+        self.ingress.add_stack_dependency(self.edge_logging)
+        self.edge = EdgeStack(
+            self,
+            "Edge",
+            settings=self._settings(EdgeStack, region=edge_region),
+            props=EdgeStackProps(
+                naming=naming,
+                environment=env.name,
+                key=self.edge_logging.key,
+                web_acl_logs=self.edge_logging.web_acl_logs,
+                rate_limit_per_ip=waf.rate_limit_per_ip,
+                login_rate_limit_per_ip=waf.login_rate_limit_per_ip,
+                body_size_limit_bytes=waf.body_size_limit_bytes,
+                evaluation_window_seconds=waf.evaluation_window_seconds,
+                archive_bucket_name=waf_api_bucket,
+                domain_name=edge.web.domain_name,
+                hosted_zone_id=edge.web.hosted_zone_id,
+                certificate_arn=edge.web.certificate_arn,
+            ),
+        )
+        self.web = WebStack(
+            self,
+            "Web",
+            settings=self._settings(WebStack, region=edge_region),
+            props=WebStackProps(
+                name_prefix=naming.prefix(env.name),
+                headers=load_security_headers(SECURITY_HEADERS_FILE),
+                price_class=edge.web.price_class,
+                web_acl_arn=self.edge.web_acl.attr_arn,
+                api_origin_path=self.ingress.origin_path,
+                origin_secret_name=naming.origin_verify_secret_name(env.name),
+                origin_verify_key=ORIGIN_VERIFY_KEY,
+                origin_domain_key=ORIGIN_DOMAIN_KEY,
+                log_bucket_name=waf_api_bucket,
+                log_prefix=f"{CLOUDFRONT_LOGS_PREFIX}/{env.name}",
+                retain=retain,
+                domain_name=edge.web.domain_name,
+                certificate=self.edge.certificate,
+            ),
+        )
+        # The origin secret's replica must exist before the distribution reads it.
+        self.web.add_stack_dependency(self.ingress)
+
+    def _settings(self, stack: type[PlatformStack], *, region: str | None = None) -> StackSettings:
+        """``region``: a stack outside the environment's region (us-east-1 edge stacks,
+        the backup copy vault)."""
         env = self._env
         return StackSettings(
             name=self._naming.stack_name(env.name, stack.PURPOSE),
@@ -414,4 +533,15 @@ class EnvironmentStage(Stage):
 
     def stacks(self) -> list[PlatformStack]:
         copy: list[PlatformStack] = [self.backup_copy] if self.backup_copy is not None else []
-        return [self.keys, self.logging, self.network, *copy, self.database, self.monitoring]
+        return [
+            self.keys,
+            self.logging,
+            self.network,
+            *copy,
+            self.database,
+            self.monitoring,
+            self.edge_logging,
+            self.ingress,
+            self.edge,
+            self.web,
+        ]

@@ -18,6 +18,7 @@ NAMING = Naming(load_platform(CONFIG_DIR))
 REGISTRY = registry(NAMING)
 ENVIRONMENT = FAMILIES["environment"]
 DATABASE = FAMILIES["database"]
+EDGE = FAMILIES["edge"]
 ACCOUNTS = FAMILIES["accounts"]
 
 
@@ -43,11 +44,13 @@ def test_the_single_registry_holds_every_family_once() -> None:
         *ENVIRONMENT.acknowledgments(NAMING),
         *DATABASE.acknowledgments(NAMING),
         *ACCOUNTS.acknowledgments(NAMING),
+        *EDGE.acknowledgments(NAMING),
     )
     assert REGISTRY.checkov_skips == (
         *ENVIRONMENT.checkov_skips(NAMING),
         *DATABASE.checkov_skips(NAMING),
         *ACCOUNTS.checkov_skips(NAMING),
+        *EDGE.checkov_skips(NAMING),
     )
     nag_keys = [(rule, a.matcher) for a in REGISTRY.acknowledgments for rule in a.rule_ids]
     assert len(nag_keys) == len(set(nag_keys)), "a rule is acknowledged twice for one matcher"

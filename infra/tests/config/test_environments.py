@@ -124,6 +124,8 @@ def test_availability_zone_outside_region(config_dir: Path) -> None:
 def test_region_must_be_allowed(config_dir: Path) -> None:
     def to_ap(d: dict[str, Any]) -> None:
         d.update(region="ap-south-1", availability_zones=["ap-south-1a", "ap-south-1b"])
+        api = d["edge"]["api"]
+        api["alb_certificate_arn"] = api["alb_certificate_arn"].replace("eu-west-1", "ap-south-1")
 
     edit(config_dir / "environments/dev.yaml", to_ap)
     [(file, field, reason)] = issues_of(config_dir)
@@ -139,8 +141,9 @@ def test_prod_must_retain_stateful_resources(config_dir: Path) -> None:
 
 def test_prod_must_be_in_the_production_account(config_dir: Path) -> None:
     edit(config_dir / "environments/prod.yaml", lambda d: d.update(account="development"))
-    [(file, field, _)] = issues_of(config_dir)
-    assert (file, field) == ("prod.yaml", "account")
+    found = {(file, field) for file, field, _ in issues_of(config_dir)}
+    # The production certificate then belongs to the wrong account too.
+    assert found == {("prod.yaml", "account"), ("prod.yaml", "edge.api.alb_certificate_arn")}
 
 
 def test_subnets_must_fit_the_vpc(config_dir: Path) -> None:

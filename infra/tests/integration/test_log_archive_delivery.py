@@ -189,3 +189,85 @@ def test_archive_bucket_policy_admits_every_environments_network_logs(
     assert all(may_encrypt(account) for account, _ in deliveries)
     assert not may_encrypt(platform.account_id("management"))
     assert not may_encrypt("999999999999")
+
+
+def _bucket_policy(synth: Synth, purpose: str, bucket_arn: str) -> dict[str, Any]:
+    """An archive bucket's policy with its own ARN rendered (for ``policy_eval``)."""
+    archive_stack = synth.accounts.log_archive
+    bucket = archive_stack.archive.buckets[purpose]  # type: ignore[index]
+    assert bucket.policy is not None
+    logical_id = archive_stack.get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+    document: dict[str, Any] = archive_stack.resolve(bucket.policy.document.to_json())
+    for statement in document["Statement"]:
+        resources = statement["Resource"]
+        statement["Resource"] = [
+            _resolve_arn(r, logical_id, bucket_arn)
+            for r in (resources if isinstance(resources, list) else [resources])
+        ]
+    return document
+
+
+def test_archive_admits_the_request_paths_logs_for_their_own_account_only(
+    synth: Synth, platform: PlatformConfig, naming: Naming
+) -> None:
+    """#10: CloudFront standard logs v2 (log delivery service) and the Firehose streams of
+    the WAF and API logs land in the WAF/API bucket, ALB access logs in the ALB bucket,
+    each only for the organization's workload accounts and under their own prefix; no
+    change to the archive was needed, and this proves it."""
+    security = platform.account_id("security")
+    org_id = platform.accounts.organization.organization_id
+    tls = {"aws:SecureTransport": True, "s3:TlsVersion": 1.3}
+    waf_bucket = naming.log_bucket_name("waf-api")
+    waf_policy = _bucket_policy(synth, "waf-api", f"arn:aws:s3:::{waf_bucket}")
+    alb_bucket = naming.log_bucket_name("alb")
+    alb_policy = _bucket_policy(synth, "alb", f"arn:aws:s3:::{alb_bucket}")
+    anything = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+
+    def put(
+        policy: dict[str, Any],
+        principal: Principal,
+        key: str,
+        bucket: str,
+        context: dict[str, Any],
+    ) -> bool:
+        return authorize(
+            Request(principal, "s3:PutObject", f"arn:aws:s3:::{bucket}/{key}", {**tls, **context}),
+            resource_policy=policy,
+            resource_account=security,
+            identity_policies=[] if principal.is_service else [anything],
+        ).allowed
+
+    delivery = Principal.of_service("delivery.logs.amazonaws.com")
+    elb = Principal.of_service("logdelivery.elasticloadbalancing.amazonaws.com")
+    for stage in synth.built.environments:
+        env, account = stage.stage_name, stage.account
+        assert account is not None
+        own = {"aws:SourceOrgID": org_id, "aws:SourceAccount": account}
+        cloudfront_key = f"cloudfront/{env}/AWSLogs/{account}/CloudFront/E1/2026/12/01/x.parquet"
+        assert put(waf_policy, delivery, cloudfront_key, waf_bucket, own)
+        outsider = {"aws:SourceOrgID": "o-other", "aws:SourceAccount": "999999999999"}
+        assert not put(waf_policy, delivery, cloudfront_key, waf_bucket, outsider)
+
+        role = Principal.role(account, f"innovate-{env}-firehose")
+        in_org = {"aws:PrincipalOrgID": org_id}
+        for scope in ("api", "cloudfront-waf"):
+            key = f"firehose/{account}/{env}/{scope}/2026/12/01/00/stream-1"
+            assert put(waf_policy, role, key, waf_bucket, in_org)
+        other = next(a for a in naming.workload_account_ids.values() if a != account)
+        assert not put(waf_policy, role, f"firehose/{other}/{env}/api/x", waf_bucket, in_org)
+        assert not put(
+            waf_policy,
+            Principal.role("999999999999", "intruder"),
+            "firehose/999999999999/x",
+            waf_bucket,
+            {"aws:PrincipalOrgID": "o-other"},
+        )
+
+        alb_key = f"alb/{env}/AWSLogs/{account}/elasticloadbalancing/eu-west-1/2026/12/01/x.gz"
+        assert put(alb_policy, elb, alb_key, alb_bucket, {})
+        assert not put(
+            alb_policy, elb, "alb/x/AWSLogs/999999999999/elasticloadbalancing/x", alb_bucket, {}
+        )

@@ -55,15 +55,28 @@ def test_one_stage_per_environment_in_its_account_and_region(
         for stack in stage.node.children:
             assert isinstance(stack, Stack)
             assert stack.account == stage.account
-            assert stack.region == stage.region
+            # CloudFront's web ACL, certificate and log delivery source live in us-east-1.
+            us_east_1 = stack.node.id in ("EdgeLogging", "Edge", "Web")
+            assert stack.region == ("us-east-1" if us_east_1 else stage.region)
 
 
 def test_stack_names_and_ids_are_stable(synth: Synth) -> None:
     for stage in synth.built.environments:
         stacks = {child.node.id: child for child in stage.node.children if isinstance(child, Stack)}
-        assert sorted(stacks) == ["Database", "Keys", "Logging", "Monitoring", "Network"]
+        assert sorted(stacks) == [
+            "Database",
+            "Edge",
+            "EdgeLogging",
+            "Ingress",
+            "Keys",
+            "Logging",
+            "Monitoring",
+            "Network",
+            "Web",
+        ]
         for construct_id, stack in stacks.items():
-            assert stack.stack_name == f"innovate-{stage.stage_name}-{construct_id.lower()}"
+            purpose = "edge-logging" if construct_id == "EdgeLogging" else construct_id.lower()
+            assert stack.stack_name == f"innovate-{stage.stage_name}-{purpose}"
 
 
 def test_every_stack_name_follows_one_scheme(synth: Synth, naming: Naming) -> None:
@@ -109,7 +122,11 @@ def test_stateful_resources_live_outside_the_network_stack(
         if name not in environment_stacks:
             continue  # the account stacks: tests/stacks/accounts/test_stage.py
         types = {r["Type"] for r in template["Resources"].values()}
-        if name.endswith(("-network", "-monitoring")):
+        if name.endswith("-web"):
+            # The SPA bucket holds only the pipeline's build of git (re-uploadable); its
+            # bucket policy must name the distribution, so they share a stack.
+            assert types & STATEFUL_TYPES == {"AWS::S3::Bucket"}, name
+        elif name.endswith(("-network", "-monitoring", "-ingress", "-edge")):
             assert not types & STATEFUL_TYPES, name
         elif name.endswith("-database"):
             assert "AWS::RDS::DBInstance" in types, name

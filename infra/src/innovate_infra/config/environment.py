@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from innovate_infra.config.edge import EdgeConfig, certificate_region
 from innovate_infra.config.types import (
     AllowedDomain,
     DomainName,
@@ -311,6 +312,7 @@ class EnvironmentConfig(Model):
     logging: LoggingConfig
     sizes: Sizes
     database: DatabaseConfig
+    edge: EdgeConfig
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentConfig:
@@ -340,6 +342,16 @@ class EnvironmentConfig(Model):
             )
         _check_subnets_fit(self.network, len(azs))
         _check_database(self)
+        api = self.edge.api
+        for field, arn in (
+            ("alb_certificate_arn", api.alb_certificate_arn),
+            ("certificate_arn", api.certificate_arn),
+        ):
+            if arn is not None and certificate_region(arn) != self.region:
+                raise ValueError(
+                    f"edge.api.{field}: the certificate must be in the environment's region "
+                    f"{self.region}, got {certificate_region(arn)}"
+                )
         return self
 
     @property

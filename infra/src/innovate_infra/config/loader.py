@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from innovate_infra.config.accounts import AccountsConfig
+from innovate_infra.config.edge import certificate_account
 from innovate_infra.config.environment import (
     ENVIRONMENT_ACCOUNT,
     ENVIRONMENT_NAMES,
@@ -60,6 +61,19 @@ def _cross_validate(
                 f"{env.data_classification!r} is not one of "
                 f"{org.tag_standard.data_classifications}",
             )
+        account_id = org.accounts.by_key(env.account).id
+        for field, arn in (
+            ("edge.web.certificate_arn", env.edge.web.certificate_arn),
+            ("edge.api.alb_certificate_arn", env.edge.api.alb_certificate_arn),
+            ("edge.api.certificate_arn", env.edge.api.certificate_arn),
+        ):
+            if arn is not None and certificate_account(arn) != account_id:
+                yield ConfigIssue(
+                    file,
+                    field,
+                    f"the certificate must belong to the {env.account} account ({account_id}), "
+                    f"got {certificate_account(arn)}",
+                )
         for other_name, other_cidr in seen:
             if env.network.vpc_cidr.overlaps(other_cidr):
                 yield ConfigIssue(

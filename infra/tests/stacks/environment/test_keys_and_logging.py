@@ -57,6 +57,7 @@ def test_each_key_serves_its_purpose(templates: Templates, env_name: str) -> Non
     assert via("data") == [
         "backup.eu-west-1.amazonaws.com",
         "ec2.eu-west-1.amazonaws.com",
+        "firehose.eu-west-1.amazonaws.com",
         "rds.eu-west-1.amazonaws.com",
         "s3.eu-west-1.amazonaws.com",
     ]
@@ -98,7 +99,11 @@ def test_log_groups_are_encrypted_with_the_logs_key_and_have_retention(
     env = platform.environment(env_name)
     groups = resources_of(templates[f"innovate-{env_name}-logging"], "AWS::Logs::LogGroup")
     names = sorted(g["Properties"]["LogGroupName"] for g in groups.values())
-    expected = [f"/innovate/{env_name}/vpc/flow-logs"]
+    expected = [
+        f"/innovate/{env_name}/vpc/flow-logs",
+        f"/innovate/{env_name}/api-gateway/access",
+        f"aws-waf-logs-innovate-{env_name}-api",
+    ]
     if env.network.network_firewall.enabled:
         expected.append(f"/innovate/{env_name}/network-firewall/alerts")
     assert names == sorted(expected)

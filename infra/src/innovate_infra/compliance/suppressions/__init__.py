@@ -25,10 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment
-from innovate_infra.compliance.suppressions import accounts, database, environment
+from innovate_infra.compliance.suppressions import accounts, database, edge, environment
 from innovate_infra.naming import Naming
 
-FAMILIES = {"environment": environment, "database": database, "accounts": accounts}
+FAMILIES = {
+    "environment": environment,
+    "database": database,
+    "accounts": accounts,
+    "edge": edge,
+}
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ class KeysStack(PlatformStack):
 
     * ``logs``: CloudWatch Logs log groups of this account and region (bound by the
       log-group encryption context).
-    * ``data``: S3, RDS, EBS and the AWS Backup vault (via the service, with grants for
-      AWS resources).
+    * ``data``: S3, RDS, EBS, the AWS Backup vault and the log delivery streams
+      (Firehose) (via the service, with grants for AWS resources).
     * ``secrets``: Secrets Manager and SSM Parameter Store SecureStrings.
     * ``cluster``: EKS envelope encryption of Kubernetes secrets.
     * ``alarms``: the environment's alarm topic (SNS); CloudWatch alarms of this
@@ -87,8 +87,9 @@ class KeysStack(PlatformStack):
                 description=f"{props.environment}: application data in S3, RDS and EBS",
                 removal_policy=removal,
                 administrator_arns=administrators,
-                # backup: the database's AWS Backup vault is encrypted with this key.
-                via_services=via("s3", "rds", "ec2", "backup"),
+                # backup: the database's AWS Backup vault; firehose: the log delivery
+                # streams are encrypted with this key.
+                via_services=via("s3", "rds", "ec2", "backup", "firehose"),
                 allow_grants_via_services=True,
             ),
         )

@@ -25,7 +25,8 @@ class LoggingStackProps:
 
 
 class LoggingStack(PlatformStack):
-    """Log groups for VPC flow logs and (when the firewall is on) Network Firewall alerts.
+    """Log groups for VPC flow logs, (when the firewall is on) Network Firewall alerts, the
+    API's access logs and its web ACL.
 
     Log groups hold audit evidence, so they live in a stateful stack, apart from the
     network that writes to them, and are retained in prod.
@@ -58,6 +59,19 @@ class LoggingStack(PlatformStack):
             ).log_group
 
         self.flow_logs = group("VpcFlowLogs", "vpc/flow-logs")
+        # Request path (#10): the API stage's access logs and its web ACL's logs (WAF
+        # accepts only log groups named aws-waf-logs-*).
+        self.api_access_logs = group("ApiAccessLogs", "api-gateway/access")
+        self.api_web_acl_logs = EncryptedLogGroup(
+            self,
+            "ApiWebAclLogs",
+            props=EncryptedLogGroupProps(
+                log_group_name=props.naming.waf_log_group_name(props.environment, "api"),
+                encryption_key=props.logs_key,
+                retention_days=props.retention_days,
+                removal_policy=removal,
+            ),
+        ).log_group
         self.firewall_alerts: logs.ILogGroup | None = (
             group("NetworkFirewallAlerts", "network-firewall/alerts")
             if props.network_firewall
