@@ -28,6 +28,11 @@ class Naming:
         self._management = platform.account_id("management")
         self._security = platform.account_id("security")
         self._development = platform.account_id("development")
+        # (environment, account id, region) of every configured environment.
+        self.environment_targets = tuple(
+            (env.name, platform.environment_account_id(env), env.region)
+            for env in platform.environments.values()
+        )
         guardrails = platform.accounts.guardrails
         self._role_prefix = guardrails.security_role_prefix
         self._cdk_qualifier = guardrails.cdk_qualifier
@@ -55,6 +60,30 @@ class Naming:
     def alarm_arn_pattern(self, environment: str, account: str, region: str) -> str:
         """Every alarm of one environment (the alarm topic and its key admit only these)."""
         return f"arn:aws:cloudwatch:{region}:{account}:alarm:{self.prefix(environment)}-*"
+
+    # -- the cluster -------------------------------------------------------------------
+
+    def cluster_name(self, environment: str) -> str:
+        return f"{self.prefix(environment)}-cluster"
+
+    @property
+    def platform_namespace(self) -> str:
+        """The Kubernetes namespace of the platform add-ons (Argo Rollouts, monitoring)."""
+        return "platform"
+
+    @property
+    def application_namespace(self) -> str:
+        """The Kubernetes namespace the API and its migrations run in."""
+        return self.project
+
+    def identity_center_role_arn(self, permission_set: str, account: str, suffix: str) -> str:
+        """The role IAM Identity Center creates for a permission set in an account (the
+        region segment is the Identity Center home region, absent for us-east-1)."""
+        region = "" if self._region == "us-east-1" else f"{self._region}/"
+        return (
+            f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/{region}"
+            f"AWSReservedSSO_{permission_set}_{suffix}"
+        )
 
     # -- the log archive (security/logs account) ---------------------------------------
 

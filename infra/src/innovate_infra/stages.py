@@ -20,6 +20,9 @@ from constructs import Construct
 from innovate_infra.config import PlatformConfig
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
+from innovate_infra.constructs.eks.addons import AddonVersions, ChartVersions
+from innovate_infra.constructs.eks.cluster import ClusterAccess
+from innovate_infra.constructs.eks.karpenter import SUBNET_DISCOVERY_TAG, NodePoolSpec
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
 from innovate_infra.constructs.network.vpc import (
     DnsFirewallSettings,
@@ -43,12 +46,22 @@ from innovate_infra.stacks.accounts.regional import (
 )
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+from innovate_infra.stacks.environment.cluster import (
+    ClusterStack,
+    ClusterStackProps,
+    KarpenterSettings,
+    SystemNodes,
+)
 from innovate_infra.stacks.environment.keys import KeysStack, KeysStackProps
 from innovate_infra.stacks.environment.logging import LoggingStack, LoggingStackProps
 from innovate_infra.stacks.environment.monitoring import MonitoringStack, MonitoringStackProps
 from innovate_infra.stacks.environment.network import NetworkStack, NetworkStackProps
 
 ACCOUNTS_STAGE = "accounts"
+# The API's container port (services/api) and PostgreSQL's port: the network policies
+# of the application namespace admit exactly these.
+APPLICATION_PORT = 8000
+DATABASE_PORT = 5432
 # Key prefix of the environments' Route 53 Resolver query logs in the network-log bucket.
 DNS_QUERY_LOGS_PREFIX = "dns-query-logs"
 
@@ -306,6 +319,12 @@ class EnvironmentStage(Stage):
                         managed_domain_list_ids=env.network.dns_firewall.managed_domain_list_ids,
                         threat_confidence=env.network.dns_firewall.threat_confidence,
                     ),
+                    interface_endpoints=env.network.interface_endpoints,
+                    private_subnet_tags={
+                        SUBNET_DISCOVERY_TAG: naming.cluster_name(env.name),
+                        # Internal load balancers go to the private subnets.
+                        "kubernetes.io/role/internal-elb": "1",
+                    },
                     firewall=(
                         FirewallSettings(
                             allowed_domains=platform.allowed_domains(env),
@@ -333,6 +352,81 @@ class EnvironmentStage(Stage):
             ),
         )
         self.monitoring.add_stack_dependency(self.logging)
+        self.cluster = ClusterStack(
+            self,
+            "Cluster",
+            settings=self._settings(ClusterStack),
+            props=self._cluster_props(),
+        )
+        self.cluster.add_stack_dependency(self.network)
+        self.cluster.add_stack_dependency(self.keys)
+
+    def _cluster_props(self) -> ClusterStackProps:
+        env, naming = self._env, self._naming
+        cluster = env.cluster
+        account = self._platform.environment_account_id(env)
+        karpenter = cluster.karpenter
+        network = self.network.network
+        return ClusterStackProps(
+            cluster_name=naming.cluster_name(env.name),
+            kubernetes_version=cluster.kubernetes_version,
+            vpc=network.vpc,
+            vpc_cidr=str(env.network.vpc_cidr),
+            private_subnets=network.private_subnets,
+            public_access_cidrs=cluster.endpoint_public_access_cidrs,
+            cluster_key=self.keys.cluster_key,
+            logs_key=self.keys.logs_key,
+            data_key=self.keys.data_key,
+            secrets_key=self.keys.secrets_key,
+            access=[
+                ClusterAccess(
+                    construct_id=f"Access{grant.permission_set}",
+                    principal_arn=naming.identity_center_role_arn(
+                        grant.permission_set, account, grant.role_suffix
+                    ),
+                    access=grant.access,
+                )
+                for grant in cluster.access
+            ],
+            system_nodes=SystemNodes(
+                instance_types=cluster.system_nodes.instance_types,
+                ami_family=cluster.system_nodes.ami_family,
+                architecture=cluster.system_nodes.architecture,
+                min_size=cluster.system_nodes.min_size,
+                desired_size=cluster.system_nodes.desired_size,
+                max_size=cluster.system_nodes.max_size,
+                volume_size_gib=cluster.system_nodes.volume_size_gib,
+            ),
+            karpenter=KarpenterSettings(
+                chart_version=karpenter.version,
+                architectures=karpenter.architectures,
+                instance_categories=karpenter.instance_categories,
+                node_pools=[
+                    NodePoolSpec(
+                        name=name,
+                        weight=weight,
+                        capacity_types=pool.capacity_types,
+                        cpu_limit=pool.cpu_limit,
+                        memory_limit_gib=pool.memory_limit_gib,
+                    )
+                    for name, weight, pool in (
+                        ("baseline", 100, karpenter.baseline),
+                        ("burst", 10, karpenter.burst),
+                    )
+                ],
+                consolidate_after_seconds=karpenter.consolidate_after_seconds,
+            ),
+            addon_versions=AddonVersions(**cluster.addons.model_dump()),
+            chart_versions=ChartVersions(**cluster.charts.model_dump()),
+            prometheus_retention_days=cluster.prometheus.retention_days,
+            prometheus_storage_gib=cluster.prometheus.storage_gib,
+            platform_namespace=naming.platform_namespace,
+            application_namespace=naming.application_namespace,
+            application_port=APPLICATION_PORT,
+            database_port=DATABASE_PORT,
+            retain_volumes=env.retain_stateful_resources,
+            tags=self._platform.tags(env),
+        )
 
     def _settings(self, stack: type[PlatformStack]) -> StackSettings:
         env = self._env
@@ -346,4 +440,4 @@ class EnvironmentStage(Stage):
         )
 
     def stacks(self) -> list[PlatformStack]:
-        return [self.keys, self.logging, self.network, self.monitoring]
+        return [self.keys, self.logging, self.network, self.monitoring, self.cluster]
