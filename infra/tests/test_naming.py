@@ -42,7 +42,7 @@ def test_stack_names_follow_the_configured_project(platform: PlatformConfig) -> 
         [
             f"acme-{env}-{p}"
             for env in ("dev", "staging", "prod")
-            for p in ("keys", "logging", "network", "monitoring")
+            for p in ("keys", "logging", "network", "monitoring", "cluster")
         ]
         + [
             "acme-management-organization",

@@ -17,6 +17,7 @@ from tests.conftest import CONFIG_DIR, Synth
 NAMING = Naming(load_platform(CONFIG_DIR))
 REGISTRY = registry(NAMING)
 ENVIRONMENT = FAMILIES["environment"]
+CLUSTER = FAMILIES["cluster"]
 ACCOUNTS = FAMILIES["accounts"]
 
 
@@ -40,10 +41,12 @@ def test_the_single_registry_holds_every_family_once() -> None:
     is declared twice."""
     assert REGISTRY.acknowledgments == (
         *ENVIRONMENT.acknowledgments(NAMING),
+        *CLUSTER.acknowledgments(NAMING),
         *ACCOUNTS.acknowledgments(NAMING),
     )
     assert REGISTRY.checkov_skips == (
         *ENVIRONMENT.checkov_skips(NAMING),
+        *CLUSTER.checkov_skips(NAMING),
         *ACCOUNTS.checkov_skips(NAMING),
     )
     nag_keys = [(rule, a.matcher) for a in REGISTRY.acknowledgments for rule in a.rule_ids]

@@ -70,7 +70,11 @@ def trust(template: dict[str, Any]) -> dict[str, Any]:
 def test_association_names_the_service_account(template: dict[str, Any]) -> None:
     [association] = resources_of(template, "AWS::EKS::PodIdentityAssociation").values()
     props = association["Properties"]
-    assert (props["Namespace"], props["ServiceAccount"], props["ClusterName"]) == ("innovate", "api", "test")
+    assert (props["Namespace"], props["ServiceAccount"], props["ClusterName"]) == (
+        "innovate",
+        "api",
+        "test",
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,18 +98,28 @@ def test_only_pod_identity_of_this_cluster_assumes_it(
 
 def test_others_cannot_assume_it(template: dict[str, Any]) -> None:
     policy = resolve(trust(template), _ctx(template))
-    for principal in (Principal.of_service("ec2.amazonaws.com"), Principal.role(ACCOUNT, "someone")):
+    for principal in (
+        Principal.of_service("ec2.amazonaws.com"),
+        Principal.role(ACCOUNT, "someone"),
+    ):
         request = Request(principal, "sts:AssumeRole", "*", {"aws:SourceArn": CLUSTER_ARN})
-        assert authorize(request, resource_policy=policy, resource_policy_required=True) is not Decision.ALLOW
+        assert (
+            authorize(request, resource_policy=policy, resource_policy_required=True)
+            is not Decision.ALLOW
+        )
 
 
-def test_reads_its_secret_only_and_decrypts_through_secrets_manager(template: dict[str, Any]) -> None:
+def test_reads_its_secret_only_and_decrypts_through_secrets_manager(
+    template: dict[str, Any],
+) -> None:
     [policy] = resources_of(template, "AWS::IAM::ManagedPolicy").values()
     document = resolve(policy["Properties"]["PolicyDocument"], _ctx(template))
     role = Principal.role(ACCOUNT, "api-role")
 
     def decide(action: str, resource: str, context: dict[str, Any] | None = None) -> Decision:
-        return authorize(Request(role, action, resource, context or {}), identity_policies=[document])
+        return authorize(
+            Request(role, action, resource, context or {}), identity_policies=[document]
+        )
 
     assert decide("secretsmanager:GetSecretValue", SECRET_ARN) is Decision.ALLOW
     other = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:other-XyZaBc"
@@ -114,7 +128,10 @@ def test_reads_its_secret_only_and_decrypts_through_secrets_manager(template: di
     via = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
     assert decide("kms:Decrypt", KEY_ARN, via) is Decision.ALLOW
     assert decide("kms:Decrypt", KEY_ARN) is Decision.IMPLICIT_DENY
-    assert decide("kms:Decrypt", KEY_ARN, {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}) is Decision.IMPLICIT_DENY
+    assert (
+        decide("kms:Decrypt", KEY_ARN, {"kms:ViaService": f"s3.{REGION}.amazonaws.com"})
+        is Decision.IMPLICIT_DENY
+    )
     assert decide("kms:Encrypt", KEY_ARN, via) is Decision.IMPLICIT_DENY
 
 

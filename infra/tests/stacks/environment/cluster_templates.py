@@ -21,7 +21,9 @@ def render(value: Any) -> str:
         return value
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return str(separator).join(render(part) if isinstance(part, str | dict) else TOKEN for part in parts)
+        return str(separator).join(
+            render(part) if isinstance(part, str | dict) else TOKEN for part in parts
+        )
     return TOKEN
 
 
@@ -70,7 +72,9 @@ def images(values: Any) -> list[str]:
                 found.append(inner)
             elif key == "image" and isinstance(inner, dict) and "repository" in inner:
                 registry = inner.get("registry")
-                found.append(f"{registry}/{inner['repository']}" if registry else inner["repository"])
+                found.append(
+                    f"{registry}/{inner['repository']}" if registry else inner["repository"]
+                )
             else:
                 found += images(inner)
     elif isinstance(values, list):

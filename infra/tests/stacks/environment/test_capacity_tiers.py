@@ -60,7 +60,10 @@ def test_tier_synthesizes_and_passes_the_gates(tier: Path, tmp_path: Path) -> No
     platform = load_platform(config, only=["prod"])
     env = platform.environment("prod")
     overrides = yaml.safe_load(tier.read_text())
-    assert env.cluster.karpenter.baseline.cpu_limit == overrides["cluster"]["karpenter"]["baseline"]["cpu_limit"]
+    assert (
+        env.cluster.karpenter.baseline.cpu_limit
+        == overrides["cluster"]["karpenter"]["baseline"]["cpu_limit"]
+    )
     assert env.sizes.database_instance_class == overrides["sizes"]["database_instance_class"]
 
     outdir = tmp_path / "cdk.out"

@@ -43,7 +43,9 @@ def imported_key(value: Any) -> str:
 def key_export(templates: Templates, env: str, purpose: str) -> str:
     """The name of the keys stack's export of one key's ARN."""
     keys = templates[f"innovate-{env}-keys"]
-    key_ids = [lid for lid in resources_of(keys, "AWS::KMS::Key") if lid.startswith(purpose.capitalize())]
+    key_ids = [
+        lid for lid in resources_of(keys, "AWS::KMS::Key") if lid.startswith(purpose.capitalize())
+    ]
     [key_id] = key_ids
     [export] = [
         o["Export"]["Name"]
@@ -65,7 +67,9 @@ def test_control_plane_is_private_encrypted_and_logs_everything(
     assert vpc["EndpointPublicAccess"] is False
     [encryption] = cluster["EncryptionConfig"]
     assert encryption["Resources"] == ["secrets"]
-    assert key_export(templates, env_name, "cluster") in imported_key(encryption["Provider"]["KeyArn"])
+    assert key_export(templates, env_name, "cluster") in imported_key(
+        encryption["Provider"]["KeyArn"]
+    )
     assert sorted(t["Type"] for t in cluster["Logging"]["ClusterLogging"]["EnabledTypes"]) == [
         "api",
         "audit",
@@ -86,10 +90,15 @@ def test_access_entries_follow_config(
     env = platform.environment(env_name)
     account = platform.environment_account_id(env)
     entries = [
-        e["Properties"] for e in resources_of(cluster_template(templates, env_name), "AWS::EKS::AccessEntry").values()
+        e["Properties"]
+        for e in resources_of(
+            cluster_template(templates, env_name), "AWS::EKS::AccessEntry"
+        ).values()
     ]
     standard = {
-        e["PrincipalArn"]: e for e in entries if isinstance(e["PrincipalArn"], str) and e.get("Type", "STANDARD") == "STANDARD"
+        e["PrincipalArn"]: e
+        for e in entries
+        if isinstance(e["PrincipalArn"], str) and e.get("Type", "STANDARD") == "STANDARD"
     }
     policy_of = {
         "cluster_admin": "AmazonEKSClusterAdminPolicy",
@@ -98,9 +107,13 @@ def test_access_entries_follow_config(
     }
     for grant in env.cluster.access:
         arn = naming.identity_center_role_arn(grant.permission_set, account, grant.role_suffix)
-        assert arn.startswith(f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/{env.region}/")
+        assert arn.startswith(
+            f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/{env.region}/"
+        )
         [policy] = standard.pop(arn)["AccessPolicies"]
-        assert render(policy["PolicyArn"]).endswith(f"cluster-access-policy/{policy_of[grant.access]}")
+        assert render(policy["PolicyArn"]).endswith(
+            f"cluster-access-policy/{policy_of[grant.access]}"
+        )
         scope = policy["AccessScope"]
         if grant.access == "edit_application":
             assert scope == {"Type": "namespace", "Namespaces": [naming.application_namespace]}
@@ -116,9 +129,7 @@ def test_access_entries_follow_config(
     assert not node_entry.get("AccessPolicies")
 
 
-def test_system_node_group(
-    templates: Templates, platform: PlatformConfig, env_name: str
-) -> None:
+def test_system_node_group(templates: Templates, platform: PlatformConfig, env_name: str) -> None:
     nodes = platform.environment(env_name).cluster.system_nodes
     template = cluster_template(templates, env_name)
     group = one(template, "AWS::EKS::Nodegroup")
@@ -130,11 +141,15 @@ def test_system_node_group(
     assert group["InstanceTypes"] == nodes.instance_types
     assert group["AmiType"] == "BOTTLEROCKET_ARM_64"
     assert group["CapacityType"] == "ON_DEMAND"
-    assert group["Taints"] == [{"Effect": "NO_SCHEDULE", "Key": "CriticalAddonsOnly", "Value": "true"}]
+    assert group["Taints"] == [
+        {"Effect": "NO_SCHEDULE", "Key": "CriticalAddonsOnly", "Value": "true"}
+    ]
     assert "RemoteAccess" not in group  # no SSH
     assert "DiskSize" not in group  # the launch template's volume instead
     subnets = json.dumps(group["Subnets"])
-    assert "privateSubnet" in subnets and "publicSubnet" not in subnets and "isolated" not in subnets
+    assert "privateSubnet" in subnets
+    assert "publicSubnet" not in subnets
+    assert "isolated" not in subnets
     template_data = one(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
     assert template_data["MetadataOptions"] == {
         "HttpEndpoint": "enabled",
@@ -142,13 +157,19 @@ def test_system_node_group(
         "HttpTokens": "required",
     }
     [volume] = template_data["BlockDeviceMappings"]
-    assert volume["Ebs"]["Encrypted"] is True and volume["Ebs"]["VolumeType"] == "gp3"
+    assert volume["Ebs"]["Encrypted"] is True
+    assert volume["Ebs"]["VolumeType"] == "gp3"
     assert volume["Ebs"]["VolumeSize"] == nodes.volume_size_gib
     assert key_export(templates, env_name, "data") in imported_key(volume["Ebs"]["KmsKeyId"])
-    assert "KeyName" not in template_data and "UserData" not in template_data
+    assert "KeyName" not in template_data
+    assert "UserData" not in template_data
     role = resources_of(template, "AWS::IAM::Role")[ref(group["NodeRole"]) or ""]["Properties"]
     managed = json.dumps(role["ManagedPolicyArns"])
-    for policy in ("AmazonSSMManagedInstanceCore", "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"):
+    for policy in (
+        "AmazonSSMManagedInstanceCore",
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEC2ContainerRegistryPullOnly",
+    ):
         assert policy in managed
 
 
@@ -181,7 +202,9 @@ def test_karpenter(templates: Templates, platform: PlatformConfig, env_name: str
     spec = node_class["spec"]
     assert spec["metadataOptions"]["httpTokens"] == "required"
     assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
-    assert all(b["ebs"]["encrypted"] and b["ebs"]["kmsKeyID"] == TOKEN for b in spec["blockDeviceMappings"])
+    assert all(
+        b["ebs"]["encrypted"] and b["ebs"]["kmsKeyID"] == TOKEN for b in spec["blockDeviceMappings"]
+    )
     assert list(spec["subnetSelectorTerms"][0]["tags"]) == ["karpenter.sh/discovery"]
     assert list(spec["securityGroupSelectorTerms"][0]["tags"]) == ["aws:eks:cluster-name"]
     pools = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "NodePool"}
@@ -191,10 +214,15 @@ def test_karpenter(templates: Templates, platform: PlatformConfig, env_name: str
         requirements = {r["key"]: r["values"] for r in pool["template"]["spec"]["requirements"]}
         assert requirements["karpenter.sh/capacity-type"] == config.capacity_types
         assert sorted(requirements["kubernetes.io/arch"]) == sorted(karpenter.architectures)
-        assert pool["limits"] == {"cpu": str(config.cpu_limit), "memory": f"{config.memory_limit_gib}Gi"}
+        assert pool["limits"] == {
+            "cpu": str(config.cpu_limit),
+            "memory": f"{config.memory_limit_gib}Gi",
+        }
         assert pool["disruption"]["consolidationPolicy"] == "WhenEmptyOrUnderutilized"
     assert pools["baseline"]["weight"] > pools["burst"]["weight"]
-    capacity = {r["key"]: r["values"] for r in pools["baseline"]["template"]["spec"]["requirements"]}
+    capacity = {
+        r["key"]: r["values"] for r in pools["baseline"]["template"]["spec"]["requirements"]
+    }
     if env_name == "prod":
         assert capacity["karpenter.sh/capacity-type"] == ["on-demand"]
     if env_name == "dev":
@@ -248,21 +276,21 @@ def test_helm_addons_are_pinned_and_grafana_has_no_default_password(
     assert claim["storageClassName"] == "encrypted-gp3"
     assert claim["resources"]["requests"]["storage"] == f"{cluster.prometheus.storage_gib}Gi"
     grafana = monitoring["grafana"]
-    assert "adminPassword" not in grafana and "admin" not in grafana
+    assert "adminPassword" not in grafana
+    assert "admin" not in grafana
     assert grafana["env"]["GF_SECURITY_ADMIN_PASSWORD__FILE"].startswith("/etc/grafana-admin/")
     [init] = grafana["extraInitContainers"]
     assert {"name": "SECRET_ARN", "value": TOKEN} in init["env"]
     # The password is generated by Secrets Manager and encrypted with the secrets key.
     secret = one(template, "AWS::SecretsManager::Secret")
-    assert "SecretString" not in secret and "GenerateSecretString" in secret
+    assert "SecretString" not in secret
+    assert "GenerateSecretString" in secret
     assert key_export(templates, env_name, "secrets") in imported_key(secret["KmsKeyId"])
     [storage_class] = [o for o in manifests(template) if o["kind"] == "StorageClass"]
     assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true", "kmsKeyId": TOKEN}
 
 
-def test_namespaces_deny_by_default(
-    templates: Templates, naming: Naming, env_name: str
-) -> None:
+def test_namespaces_deny_by_default(templates: Templates, naming: Naming, env_name: str) -> None:
     objects = manifests(cluster_template(templates, env_name))
     namespaces = {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"}
     assert namespaces == {naming.platform_namespace, naming.application_namespace}

@@ -65,7 +65,8 @@ def _strict(schema: Any) -> Any:
 def crd_schema(api_version: str, kind: str) -> dict[str, Any]:
     crd = yaml.safe_load(CRDS[(api_version, kind)].read_text(encoding="utf-8"))
     group, version = api_version.split("/")
-    assert crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == kind
+    assert crd["spec"]["group"] == group
+    assert crd["spec"]["names"]["kind"] == kind
     [served] = [v for v in crd["spec"]["versions"] if v["name"] == version and v["served"]]
     schema = copy.deepcopy(served["schema"]["openAPIV3Schema"])
     # The API server fills apiVersion/kind/metadata; the CRD only types them.
@@ -141,7 +142,9 @@ def test_helm_values_fragments_are_valid_kubernetes(
         for schema, value in found:
             validate_fragment(value, schema, version)
             checked += 1
-    assert checked >= 10
+    # Tolerations of four charts, Karpenter's resources, Grafana's init container,
+    # Prometheus' volume claim.
+    assert checked >= 7
 
 
 def test_the_vendored_crds_are_those_of_the_installed_karpenter(platform: PlatformConfig) -> None:
@@ -155,7 +158,12 @@ def test_the_vendored_crds_are_those_of_the_installed_karpenter(platform: Platfo
 
 def test_validation_bites() -> None:
     """The validators refuse what the API server would refuse."""
-    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}, "spec": {"typo": 1}}
+    namespace = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "x"},
+        "spec": {"typo": 1},
+    }
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(namespace, "1.35", strict=True)
     pool = {
@@ -165,7 +173,11 @@ def test_validation_bites() -> None:
         "spec": {
             "template": {
                 "spec": {
-                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "d"},
+                    "nodeClassRef": {
+                        "group": "karpenter.k8s.aws",
+                        "kind": "EC2NodeClass",
+                        "name": "d",
+                    },
                     "requirements": [],
                     "unknownField": True,
                 }
@@ -175,4 +187,4 @@ def test_validation_bites() -> None:
     with pytest.raises(jsonschema.ValidationError):
         validate_crd_object(pool)
     with pytest.raises(jsonschema.ValidationError):
-        validate_fragment({"key": "k", "operator": "Sometimes"}, "toleration-v1", "1.35")
+        validate_fragment({"key": "k", "tolerationSeconds": "soon"}, "toleration-v1", "1.35")

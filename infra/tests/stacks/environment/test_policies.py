@@ -591,7 +591,10 @@ def test_cluster_endpoints_admit_what_nodes_and_karpenter_do_with_aws_owned_reso
     node = Principal.role(account_of(platform, env_name), "node-role")
     outsider = Principal.role(OTHER_ACCOUNT, "attacker")
     ami = f"arn:aws:ec2:{REGION}::image/ami-0123"
-    public_parameter = f"arn:aws:ssm:{REGION}::parameter/aws/service/bottlerocket/aws-k8s-1.35/arm64/latest/image_id"
+    public_parameter = (
+        f"arn:aws:ssm:{REGION}::parameter/aws/service/bottlerocket/"
+        "aws-k8s-1.35/arm64/latest/image_id"
+    )
     cases = [
         ("ec2", "ec2:RunInstances", ami),
         ("ec2", "ec2:DescribeInstanceTypes", "*"),
@@ -603,7 +606,9 @@ def test_cluster_endpoints_admit_what_nodes_and_karpenter_do_with_aws_owned_reso
     ]
     for service, action, resource in cases:
         policy = policies[service]
-        assert through_endpoint(policy, Request(node, action, resource, org_context(ORG, None))), action
+        assert through_endpoint(policy, Request(node, action, resource, org_context(ORG, None))), (
+            action
+        )
         assert not through_endpoint(
             policy, Request(outsider, action, resource, org_context(FOREIGN_ORG, None))
         ), action
@@ -612,7 +617,8 @@ def test_cluster_endpoints_admit_what_nodes_and_karpenter_do_with_aws_owned_reso
     # organization, is still refused.
     foreign_parameter = f"arn:aws:ssm:{REGION}:{OTHER_ACCOUNT}:parameter/x"
     assert not through_endpoint(
-        policies["ssm"], Request(node, "ssm:GetParameter", foreign_parameter, org_context(ORG, FOREIGN_ORG))
+        policies["ssm"],
+        Request(node, "ssm:GetParameter", foreign_parameter, org_context(ORG, FOREIGN_ORG)),
     )
     assert not through_endpoint(
         policies["ec2"], Request(node, "ec2:CreateTags", "*", org_context(ORG, FOREIGN_ORG))

@@ -143,7 +143,12 @@ class ManagedAddons(Construct):
         )
         self.kube_proxy = _addon(self, "KubeProxy", cluster, "kube-proxy", versions.kube_proxy)
         self.coredns = _addon(
-            self, "CoreDns", cluster, "coredns", versions.coredns, {"replicaCount": 2, **SYSTEM_PLACEMENT}
+            self,
+            "CoreDns",
+            cluster,
+            "coredns",
+            versions.coredns,
+            {"replicaCount": 2, **SYSTEM_PLACEMENT},
         )
         self.ebs_csi_role = iam.Role(
             self,
@@ -193,7 +198,7 @@ class ChartVersions:
 
 @dataclass(frozen=True)
 class HelmAddonsProps:
-    cluster: eks.Cluster
+    cluster: eks.ICluster
     cluster_name: str
     vpc: ec2.IVpc
     versions: ChartVersions
@@ -267,12 +272,15 @@ def kube_prometheus_stack_values(
     *, retention_days: int, storage_gib: int, grafana_secret_arn: str, region: str
 ) -> dict[str, Any]:
     fetch_password = (
-        "aws secretsmanager get-secret-value --secret-id \"$SECRET_ARN\" "
+        'aws secretsmanager get-secret-value --secret-id "$SECRET_ARN" '
         f"--query SecretString --output text > {GRAFANA_ADMIN_DIR}/password"
     )
     return {
         "prometheusOperator": {
-            "image": {"registry": "quay.io", "repository": "prometheus-operator/prometheus-operator"},
+            "image": {
+                "registry": "quay.io",
+                "repository": "prometheus-operator/prometheus-operator",
+            },
             "prometheusConfigReloader": {
                 "image": {
                     "registry": "quay.io",
@@ -310,7 +318,10 @@ def kube_prometheus_stack_values(
         # access the namespace's Pod Security level refuses.
         "nodeExporter": {"enabled": False},
         "kube-state-metrics": {
-            "image": {"registry": "registry.k8s.io", "repository": "kube-state-metrics/kube-state-metrics"}
+            "image": {
+                "registry": "registry.k8s.io",
+                "repository": "kube-state-metrics/kube-state-metrics",
+            }
         },
         "grafana": {
             "image": {"registry": "docker.io", "repository": "grafana/grafana"},
@@ -414,7 +425,10 @@ class HelmAddons(Construct):
             self,
             "GrafanaAdminPassword",
             description=f"{props.cluster_name}: Grafana admin password",
-            encryption_key=props.secrets_key,
+            # A reference, not the key itself: CDK would otherwise add a statement to
+            # the key's policy in the keys stack (its policy already admits Secrets
+            # Manager on behalf of this account).
+            encryption_key=kms.Key.from_key_arn(self, "SecretsKey", props.secrets_key.key_arn),
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=40, exclude_punctuation=True
             ),

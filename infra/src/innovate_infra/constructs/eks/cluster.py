@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
@@ -73,6 +73,15 @@ class EksCluster(Construct):
             else eks.EndpointAccess.PRIVATE
         )
         subnets = ec2.SubnetSelection(subnets=list(props.private_subnets))
+        # The additional control-plane group: no rules. The control plane reaches the
+        # nodes through the cluster security group EKS creates (all traffic within it).
+        control_plane = ec2.SecurityGroup(
+            self,
+            "ControlPlaneSecurityGroup",
+            vpc=props.vpc,
+            description=f"{props.cluster_name}: additional control-plane group (no rules)",
+            allow_all_outbound=False,
+        )
         self.cluster = eks.Cluster(
             self,
             self.CLUSTER_ID,
@@ -81,6 +90,7 @@ class EksCluster(Construct):
             vpc=props.vpc,
             vpc_subnets=[subnets],
             endpoint_access=endpoint,
+            security_group=control_plane,
             secrets_encryption_key=props.secrets_key,
             cluster_logging=list(CONTROL_PLANE_LOGS),
             # Managed node groups and Karpenter, never Auto Mode or a default group.
@@ -94,6 +104,8 @@ class EksCluster(Construct):
                 private_subnets=list(props.private_subnets),
             ),
         )
+        # jsii's typing does not let mypy see that a Cluster is an ICluster.
+        self.icluster = cast(eks.ICluster, self.cluster)
         # The kubectl provider's functions log to groups CDK creates: encrypt them.
         for child in self.cluster.node.find_all():
             if isinstance(child, logs.CfnLogGroup):
@@ -107,7 +119,7 @@ class EksCluster(Construct):
             eks.AccessEntry(
                 self,
                 grant.construct_id,
-                cluster=self.cluster,
+                cluster=self.icluster,
                 principal=grant.principal_arn,
                 access_policies=[
                     eks.AccessPolicy.from_access_policy_name(

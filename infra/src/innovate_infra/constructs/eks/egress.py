@@ -14,13 +14,20 @@ from __future__ import annotations
 ECR_PUBLIC_CDN = ("d2glxqk2uabbnd.cloudfront.net", "d5l0dvt14r5h8.cloudfront.net")
 # GitHub release assets (chart archives of metrics-server, argo-helm and
 # prometheus-community are GitHub release downloads, redirected to these hosts).
-GITHUB_RELEASES = ("github.com", "objects.githubusercontent.com", "release-assets.githubusercontent.com")
+GITHUB_RELEASES = (
+    "github.com",
+    "objects.githubusercontent.com",
+    "release-assets.githubusercontent.com",
+)
 
 # Image registry -> hosts a pull reaches (API, token service, layer storage).
 REGISTRY_HOSTS: dict[str, tuple[str, ...]] = {
     "public.ecr.aws": ("public.ecr.aws", *ECR_PUBLIC_CDN),
     # registry.k8s.io redirects clients in AWS to an S3 bucket in their region.
-    "registry.k8s.io": ("registry.k8s.io", "prod-registry-k8s-io-{region}.s3.dualstack.{region}.amazonaws.com"),
+    "registry.k8s.io": (
+        "registry.k8s.io",
+        "prod-registry-k8s-io-{region}.s3.dualstack.{region}.amazonaws.com",
+    ),
     "quay.io": ("quay.io", "cdn.quay.io", "cdn01.quay.io", "cdn02.quay.io", "cdn03.quay.io"),
     # Docker Hub (Grafana's image): Docker's allow-list for pulls.
     "docker.io": (
@@ -34,7 +41,10 @@ REGISTRY_HOSTS: dict[str, tuple[str, ...]] = {
 # Chart repository -> hosts the kubectl provider's Helm reaches to download the chart.
 CHART_HOSTS: dict[str, tuple[str, ...]] = {
     "https://aws.github.io/eks-charts": ("aws.github.io",),
-    "https://kubernetes-sigs.github.io/metrics-server/": ("kubernetes-sigs.github.io", *GITHUB_RELEASES),
+    "https://kubernetes-sigs.github.io/metrics-server/": (
+        "kubernetes-sigs.github.io",
+        *GITHUB_RELEASES,
+    ),
     "https://argoproj.github.io/argo-helm": ("argoproj.github.io", *GITHUB_RELEASES),
     "https://prometheus-community.github.io/helm-charts": (
         "prometheus-community.github.io",

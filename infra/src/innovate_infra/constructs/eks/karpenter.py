@@ -70,7 +70,7 @@ class NodePoolSpec:
 
 @dataclass(frozen=True)
 class KarpenterProps:
-    cluster: eks.Cluster
+    cluster: eks.ICluster
     cluster_name: str
     chart_version: str
     architectures: Sequence[str]
@@ -267,7 +267,7 @@ def node_pool(
         "spec": {
             "weight": spec.weight,
             "template": {
-                "metadata": {"labels": {"innovate.io/node-pool": spec.name}},
+                "metadata": {"labels": {"node-pool": spec.name}},
                 "spec": {
                     "nodeClassRef": {
                         "group": "karpenter.k8s.aws",

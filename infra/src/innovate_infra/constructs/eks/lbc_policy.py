@@ -51,9 +51,15 @@ DESCRIBE_ACTIONS = (
 def statements(account: str, region: str) -> list[iam.PolicyStatement]:
     elb = f"arn:aws:elasticloadbalancing:{region}:{account}"
     sg = f"arn:aws:ec2:{region}:{account}:security-group/*"
-    balancers = [f"{elb}:targetgroup/*/*", f"{elb}:loadbalancer/net/*/*", f"{elb}:loadbalancer/app/*/*"]
+    balancers = [
+        f"{elb}:targetgroup/*/*",
+        f"{elb}:loadbalancer/net/*/*",
+        f"{elb}:loadbalancer/app/*/*",
+    ]
     owned = {"Null": {f"aws:ResourceTag/{CLUSTER_TAG}": "false"}}
-    retag = {"Null": {f"aws:RequestTag/{CLUSTER_TAG}": "true", f"aws:ResourceTag/{CLUSTER_TAG}": "false"}}
+    retag = {
+        "Null": {f"aws:RequestTag/{CLUSTER_TAG}": "true", f"aws:ResourceTag/{CLUSTER_TAG}": "false"}
+    }
     creating = {"Null": {f"aws:RequestTag/{CLUSTER_TAG}": "false"}}
     return [
         iam.PolicyStatement(

@@ -78,14 +78,19 @@ def allow_pod_identity(namespace: str) -> dict[str, Any]:
         {
             "podSelector": {},
             "policyTypes": ["Egress"],
-            "egress": [{"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT_CIDR}}], "ports": _ports(80)}],
+            "egress": [
+                {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT_CIDR}}], "ports": _ports(80)}
+            ],
         },
     )
 
 
 def platform_policies(props: NamespacesProps) -> list[dict[str, Any]]:
     ns = props.platform_namespace
-    vpc_and_services = [{"ipBlock": {"cidr": props.vpc_cidr}}, {"ipBlock": {"cidr": props.service_cidr}}]
+    vpc_and_services = [
+        {"ipBlock": {"cidr": props.vpc_cidr}},
+        {"ipBlock": {"cidr": props.service_cidr}},
+    ]
     return [
         default_deny(ns),
         allow_dns(ns),

@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 SYSTEM_TAINT_KEY = "CriticalAddonsOnly"
-SYSTEM_LABEL = {"innovate.io/node-role": "system"}
+SYSTEM_LABEL = {"node-role": "system"}
 # Managed policies every EKS worker node role carries (EKS user guide, "Amazon EKS node
 # IAM role"), plus SSM Session Manager instead of SSH.
 NODE_MANAGED_POLICIES = (
@@ -75,9 +75,7 @@ class SystemNodeGroupProps:
 class SystemNodeGroup(Construct):
     LAUNCH_TEMPLATE_ID: ClassVar[str] = "LaunchTemplate"
 
-    def __init__(
-        self, scope: Construct, construct_id: str, *, props: SystemNodeGroupProps
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, props: SystemNodeGroupProps) -> None:
         super().__init__(scope, construct_id)
         ami_type, device = AMI_TYPES[(props.ami_family, props.architecture)]
         self.launch_template = ec2.CfnLaunchTemplate(

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from aws_cdk import CfnResource
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -117,7 +118,7 @@ class ClusterStack(PlatformStack):
                 application_namespace=props.application_namespace,
             ),
         )
-        cluster = self.eks.cluster
+        cluster = self.eks.icluster
         nodes = props.system_nodes
         self.system_nodes = SystemNodeGroup(
             self,
@@ -200,6 +201,11 @@ class ClusterStack(PlatformStack):
         self.helm_addons.node.add_dependency(self.system_nodes.nodegroup)
         self.helm_addons.node.add_dependency(self.managed_addons.ebs_csi)
         self.helm_addons.node.add_dependency(self.karpenter)
+        # The kubectl provider's readiness parameter is a raw CfnResource, which the
+        # tagging aspect cannot tag.
+        for child in self.node.find_all():
+            if isinstance(child, CfnResource) and child.cfn_resource_type == "AWS::SSM::Parameter":
+                child.add_property_override("Tags", dict(props.tags))
 
     @property
     def cluster_security_group(self) -> ec2.ISecurityGroup:
@@ -222,7 +228,7 @@ class ClusterStack(PlatformStack):
             self,
             construct_id,
             props=WorkloadIdentityProps(
-                cluster=self.eks.cluster,
+                cluster=self.eks.icluster,
                 namespace=self._props.application_namespace,
                 service_account=service_account,
                 description=description,
