@@ -233,5 +233,37 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
     return (*ACKNOWLEDGMENTS, *_environment_acknowledgments(naming))
 
 
+CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
+    CheckovSkip(
+        "CKV_AWS_115",
+        PROVIDER_FUNCTIONS,
+        _PROVIDER_CONTEXT + "Reserved concurrency has nothing to protect: CloudFormation invokes "
+        "them only during a deployment of this stack, and deployments are serial.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_116",
+        PROVIDER_FUNCTIONS,
+        _PROVIDER_CONTEXT + "CloudFormation invokes them synchronously, records any failure and "
+        "rolls the deployment back; a dead-letter queue would never receive an event.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_173",
+        PROVIDER_FUNCTIONS,
+        _PROVIDER_CONTEXT + "Their environment variables are CDK's settings (paths, the STS "
+        "regional endpoint switch), no secret; Lambda encrypts them at rest with its service key. "
+        "aws_eks_v2's provider options offer no key for them.",
+    ),
+    CheckovSkip(
+        "CKV_AWS_27",
+        INTERRUPTION_QUEUE,
+        "The queue is encrypted at rest with SQS-managed server-side encryption (SSE-SQS, "
+        "SqsManagedSseEnabled, as Karpenter's own template sets it), which this check does not "
+        "recognise. A customer-managed key would have to admit EventBridge's service principal "
+        "in its key policy for five-minute-lived EC2/Health notices that carry no customer data; "
+        "the queue also refuses non-TLS requests.",
+    ),
+)
+
+
 def checkov_skips(naming: Naming) -> tuple[CheckovSkip, ...]:
-    return ()
+    return CHECKOV_SKIPS
