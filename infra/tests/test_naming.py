@@ -48,6 +48,7 @@ def test_stack_names_follow_the_configured_project(platform: PlatformConfig) -> 
                 "network",
                 "database",
                 "monitoring",
+                "cluster",
                 "edge-logging",
                 "ingress",
                 "edge",

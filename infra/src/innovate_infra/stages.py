@@ -16,14 +16,18 @@ from pathlib import Path
 from typing import Protocol
 
 from aws_cdk import Environment, Stage
+from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from innovate_infra.config import PlatformConfig
 from innovate_infra.config.edge import CLOUDFRONT_CERTIFICATE_REGION
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
-from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
 from innovate_infra.constructs.cdn.security_headers import load_security_headers
+from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
+from innovate_infra.constructs.eks.addons import AddonVersions, ChartVersions
+from innovate_infra.constructs.eks.cluster import ClusterAccess
+from innovate_infra.constructs.eks.karpenter import SUBNET_DISCOVERY_TAG, NodePoolSpec
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
 from innovate_infra.constructs.network.vpc import (
     DnsFirewallSettings,
@@ -48,6 +52,12 @@ from innovate_infra.stacks.accounts.regional import (
 )
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+from innovate_infra.stacks.environment.cluster import (
+    ClusterStack,
+    ClusterStackProps,
+    KarpenterSettings,
+    SystemNodes,
+)
 from innovate_infra.stacks.environment.database import (
     DatabaseBackupCopyStack,
     DatabaseBackupCopyStackProps,
@@ -77,6 +87,15 @@ from innovate_infra.stacks.environment.network import NetworkStack, NetworkStack
 from innovate_infra.stacks.environment.web import WebStack, WebStackProps
 
 ACCOUNTS_STAGE = "accounts"
+# The API's container port (services/api) and PostgreSQL's port: the network policies
+# of the application namespace admit exactly these.
+APPLICATION_PORT = 8000
+DATABASE_PORT = 5432
+# The API's Kubernetes service accounts (deploy/charts/innovate-api: serviceAccount.name
+# and migration.serviceAccountName): the server reads the app's database secret and its
+# signing key; the migration Job connects as master to bootstrap the app role and migrate.
+API_SERVICE_ACCOUNT = "innovate-api"
+MIGRATION_SERVICE_ACCOUNT = "innovate-api-migrate"
 # Key prefix of the environments' Route 53 Resolver query logs in the network-log bucket.
 DNS_QUERY_LOGS_PREFIX = "dns-query-logs"
 # The SPA's response headers: one file for CloudFront and the local front server.
@@ -350,6 +369,12 @@ class EnvironmentStage(Stage):
                         managed_domain_list_ids=env.network.dns_firewall.managed_domain_list_ids,
                         threat_confidence=env.network.dns_firewall.threat_confidence,
                     ),
+                    interface_endpoints=env.network.interface_endpoints,
+                    private_subnet_tags={
+                        SUBNET_DISCOVERY_TAG: naming.cluster_name(env.name),
+                        # Internal load balancers go to the private subnets.
+                        "kubernetes.io/role/internal-elb": "1",
+                    },
                     firewall=(
                         FirewallSettings(
                             allowed_domains=platform.allowed_domains(env),
@@ -420,8 +445,131 @@ class EnvironmentStage(Stage):
         self.monitoring.add_stack_dependency(self.logging)
         # The alarms name the instance only; they are created once it exists.
         self.monitoring.add_stack_dependency(self.database)
+        self.cluster = ClusterStack(
+            self,
+            "Cluster",
+            settings=self._settings(ClusterStack),
+            props=self._cluster_props(),
+        )
+        self.cluster.add_stack_dependency(self.network)
+        self.cluster.add_stack_dependency(self.keys)
 
         self._request_path(platform, naming, env)
+        self._connect()
+
+    def _connect(self) -> None:
+        """What crosses this environment's stacks: the pods' security group into the
+        database and from the load balancer, and the API's Pod Identity roles. Each rule
+        lives in the consumer's stack (``remote_rule``), so the order stays database ->
+        cluster -> ingress."""
+        env, naming = self._env, self._naming
+        pods = self.cluster.cluster_security_group
+        self.database.security_group.add_ingress_rule(
+            pods,
+            ec2.Port.tcp(DATABASE_PORT),
+            "PostgreSQL from the cluster's nodes and pods",
+            remote_rule=True,
+        )
+        pods.add_ingress_rule(
+            self.ingress.alb_security_group,
+            ec2.Port.tcp(APPLICATION_PORT),
+            "The API from the internal ALB (IP targets)",
+            remote_rule=True,
+        )
+        self.cluster.add_stack_dependency(self.database)
+        self.ingress.add_stack_dependency(self.cluster)
+        self.api_signing_key = self.cluster.add_generated_secret(
+            ClusterStack.API_SIGNING_KEY_ID,
+            secret_name=naming.api_signing_key_secret_name(env.name),
+            description=f"{naming.prefix(env.name)}: the API's token signing key (JWT_SECRET_ID)",
+            secrets_key=self.keys.secrets_key,
+            retain=env.retain_stateful_resources,
+        )
+        self.api_identity = self.cluster.add_workload_identity(
+            "ApiIdentity",
+            service_account=API_SERVICE_ACCOUNT,
+            description="the API: its database secret and its token signing key",
+            secret_arns=[self.database.app_secret.secret_arn, self.api_signing_key.secret_arn],
+            secrets_key=self.keys.secrets_key,
+        )
+        self.migration_identity = self.cluster.add_workload_identity(
+            "MigrationIdentity",
+            service_account=MIGRATION_SERVICE_ACCOUNT,
+            description="the migration Job: master (bootstrap the app role, DDL) and app secrets",
+            secret_arns=[
+                self.database.master_secret.secret_arn,
+                self.database.app_secret.secret_arn,
+                self.api_signing_key.secret_arn,
+            ],
+            secrets_key=self.keys.secrets_key,
+        )
+
+    def _cluster_props(self) -> ClusterStackProps:
+        env, naming = self._env, self._naming
+        cluster = env.cluster
+        account = self._platform.environment_account_id(env)
+        karpenter = cluster.karpenter
+        network = self.network.network
+        return ClusterStackProps(
+            cluster_name=naming.cluster_name(env.name),
+            kubernetes_version=cluster.kubernetes_version,
+            vpc=network.vpc,
+            vpc_cidr=str(env.network.vpc_cidr),
+            private_subnets=network.private_subnets,
+            public_access_cidrs=cluster.endpoint_public_access_cidrs,
+            cluster_key=self.keys.cluster_key,
+            logs_key=self.keys.logs_key,
+            data_key=self.keys.data_key,
+            secrets_key=self.keys.secrets_key,
+            access=[
+                ClusterAccess(
+                    construct_id=f"Access{grant.permission_set}",
+                    principal_arn=naming.identity_center_role_arn(
+                        grant.permission_set, account, grant.role_suffix
+                    ),
+                    access=grant.access,
+                )
+                for grant in cluster.access
+            ],
+            system_nodes=SystemNodes(
+                instance_types=cluster.system_nodes.instance_types,
+                ami_family=cluster.system_nodes.ami_family,
+                architecture=cluster.system_nodes.architecture,
+                min_size=cluster.system_nodes.min_size,
+                desired_size=cluster.system_nodes.desired_size,
+                max_size=cluster.system_nodes.max_size,
+                volume_size_gib=cluster.system_nodes.volume_size_gib,
+            ),
+            karpenter=KarpenterSettings(
+                chart_version=karpenter.version,
+                architectures=karpenter.architectures,
+                instance_categories=karpenter.instance_categories,
+                node_pools=[
+                    NodePoolSpec(
+                        name=name,
+                        weight=weight,
+                        capacity_types=pool.capacity_types,
+                        cpu_limit=pool.cpu_limit,
+                        memory_limit_gib=pool.memory_limit_gib,
+                    )
+                    for name, weight, pool in (
+                        ("baseline", 100, karpenter.baseline),
+                        ("burst", 10, karpenter.burst),
+                    )
+                ],
+                consolidate_after_seconds=karpenter.consolidate_after_seconds,
+            ),
+            addon_versions=AddonVersions(**cluster.addons.model_dump()),
+            chart_versions=ChartVersions(**cluster.charts.model_dump()),
+            prometheus_retention_days=cluster.prometheus.retention_days,
+            prometheus_storage_gib=cluster.prometheus.storage_gib,
+            platform_namespace=naming.platform_namespace,
+            application_namespace=naming.application_namespace,
+            application_port=APPLICATION_PORT,
+            database_port=DATABASE_PORT,
+            retain_volumes=env.retain_stateful_resources,
+            tags=self._platform.tags(env),
+        )
 
     def _request_path(
         self, platform: PlatformConfig, naming: Naming, env: EnvironmentConfig
@@ -540,6 +688,7 @@ class EnvironmentStage(Stage):
             *copy,
             self.database,
             self.monitoring,
+            self.cluster,
             self.edge_logging,
             self.ingress,
             self.edge,

@@ -19,6 +19,7 @@ REGISTRY = registry(NAMING)
 ENVIRONMENT = FAMILIES["environment"]
 DATABASE = FAMILIES["database"]
 EDGE = FAMILIES["edge"]
+CLUSTER = FAMILIES["cluster"]
 ACCOUNTS = FAMILIES["accounts"]
 
 
@@ -43,12 +44,14 @@ def test_the_single_registry_holds_every_family_once() -> None:
     assert REGISTRY.acknowledgments == (
         *ENVIRONMENT.acknowledgments(NAMING),
         *DATABASE.acknowledgments(NAMING),
+        *CLUSTER.acknowledgments(NAMING),
         *ACCOUNTS.acknowledgments(NAMING),
         *EDGE.acknowledgments(NAMING),
     )
     assert REGISTRY.checkov_skips == (
         *ENVIRONMENT.checkov_skips(NAMING),
         *DATABASE.checkov_skips(NAMING),
+        *CLUSTER.checkov_skips(NAMING),
         *ACCOUNTS.checkov_skips(NAMING),
         *EDGE.checkov_skips(NAMING),
     )

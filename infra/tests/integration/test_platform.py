@@ -64,6 +64,7 @@ def test_stack_names_and_ids_are_stable(synth: Synth) -> None:
     for stage in synth.built.environments:
         stacks = {child.node.id: child for child in stage.node.children if isinstance(child, Stack)}
         assert sorted(stacks) == [
+            "Cluster",
             "Database",
             "Edge",
             "EdgeLogging",
@@ -122,7 +123,20 @@ def test_stateful_resources_live_outside_the_network_stack(
         if name not in environment_stacks:
             continue  # the account stacks: tests/stacks/accounts/test_stage.py
         types = {r["Type"] for r in template["Resources"].values()}
-        if name.endswith("-web"):
+        if name.endswith("-cluster"):
+            # The only stateful resources CDK puts there: the kubectl provider's two
+            # Lambda log groups, which it creates with the functions; they are retained
+            # (a replaced stack leaves them) and encrypted with the logs key.
+            stateful = {
+                lid: r for lid, r in template["Resources"].items() if r["Type"] in STATEFUL_TYPES
+            }
+            assert {r["Type"] for r in stateful.values()} == {"AWS::Logs::LogGroup"}, name
+            assert len(stateful) == 2, name
+            for lid, group in stateful.items():
+                assert lid.startswith("EksClusterKubectlProvider"), lid
+                assert group["DeletionPolicy"] == "Retain", lid
+                assert "KmsKeyId" in group["Properties"], lid
+        elif name.endswith("-web"):
             # The SPA bucket holds only the pipeline's build of git (re-uploadable); its
             # bucket policy must name the distribution, so they share a stack.
             assert types & STATEFUL_TYPES == {"AWS::S3::Bucket"}, name

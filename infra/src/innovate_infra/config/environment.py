@@ -1,5 +1,5 @@
 """``environments/<name>.yaml``: one environment (dev, staging, prod): its account,
-region and zones, network, logging, sizes, database and switches."""
+region and zones, network, logging, database, cluster, edge and switches."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from innovate_infra.config.cluster import ClusterConfig
 from innovate_infra.config.edge import EdgeConfig, certificate_region
 from innovate_infra.config.types import (
     AllowedDomain,
@@ -74,6 +75,10 @@ class NetworkConfig(Model):
     nat_gateways: Literal["single", "per_az"]
     network_firewall: NetworkFirewallConfig
     dns_firewall: DnsFirewallConfig = Field(default_factory=DnsFirewallConfig)
+    # Interface VPC endpoints are billed per endpoint per AZ-hour: per_az puts an endpoint
+    # network interface in every AZ (required in staging and prod, so an AZ failure takes
+    # only its own); single_az puts one in the first AZ, reached across AZs (dev only).
+    interface_endpoints: Literal["per_az", "single_az"] = "per_az"
 
     @field_validator("vpc_cidr", mode="before")
     @classmethod
@@ -95,22 +100,6 @@ class LoggingConfig(Model):
     retention_days: int
 
     _retention = field_validator("retention_days")(check_retention)
-
-
-class Sizes(Model):
-    """Capacity knobs of the compute stacks (the database's are in ``database``)."""
-
-    node_instance_types: list[
-        Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9]+$")]
-    ] = Field(min_length=1)
-    node_min_size: int = Field(ge=1, le=100)
-    node_max_size: int = Field(ge=1, le=1000)
-
-    @model_validator(mode="after")
-    def _min_le_max(self) -> Sizes:
-        if self.node_min_size > self.node_max_size:
-            raise ValueError("node_min_size must not exceed node_max_size")
-        return self
 
 
 # Engine major versions the pinned aws-cdk-lib (2.275) has constants for and that are
@@ -310,9 +299,9 @@ class EnvironmentConfig(Model):
     termination_protection: bool
     network: NetworkConfig
     logging: LoggingConfig
-    sizes: Sizes
     database: DatabaseConfig
     edge: EdgeConfig
+    cluster: ClusterConfig
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentConfig:
@@ -340,6 +329,11 @@ class EnvironmentConfig(Model):
                 "network.network_firewall.endpoints single needs nat_gateways single "
                 "(return traffic must come back through the one NAT to the one endpoint)"
             )
+        if self.name in THREE_AZ_ENVIRONMENTS and self.network.interface_endpoints != "per_az":
+            raise ValueError(
+                f"network.interface_endpoints: {self.name} needs per_az "
+                "(an AZ outage must not cut the other AZs off the AWS APIs)"
+            )
         _check_subnets_fit(self.network, len(azs))
         _check_database(self)
         api = self.edge.api
@@ -352,6 +346,8 @@ class EnvironmentConfig(Model):
                     f"edge.api.{field}: the certificate must be in the environment's region "
                     f"{self.region}, got {certificate_region(arn)}"
                 )
+        if self.name == "prod":
+            _check_prod_cluster(self.cluster)
         return self
 
     @property
@@ -361,6 +357,24 @@ class EnvironmentConfig(Model):
     @property
     def nat_gateway_count(self) -> int:
         return len(self.availability_zones) if self.network.nat_gateways == "per_az" else 1
+
+
+def _check_prod_cluster(cluster: ClusterConfig) -> None:
+    if cluster.karpenter.baseline.capacity_types != ["on-demand"]:
+        raise ValueError(
+            "cluster.karpenter.baseline.capacity_types: prod's baseline is on-demand only "
+            "(spot is for the burst pool)"
+        )
+    if cluster.endpoint_public_access_cidrs:
+        raise ValueError("cluster.endpoint_public_access_cidrs: prod's API endpoint is private")
+    if cluster.system_nodes.min_size < 2:
+        raise ValueError("cluster.system_nodes.min_size: prod needs at least 2 system nodes")
+    edits = [g.permission_set for g in cluster.access if g.access == "edit_application"]
+    if edits:
+        raise ValueError(
+            f"cluster.access: {edits} may not have edit_application in prod "
+            "(changes reach prod through the delivery pipeline only)"
+        )
 
 
 def _check_subnets_fit(network: NetworkConfig, az_count: int) -> None:

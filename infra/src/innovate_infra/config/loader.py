@@ -100,6 +100,27 @@ def _derived_names(
             )
 
 
+def _check_cluster_access(
+    accounts: AccountsConfig, envs: dict[str, tuple[str, EnvironmentConfig]]
+) -> Iterable[ConfigIssue]:
+    """Each permission set an environment grants cluster access to must be assigned to
+    that environment's account (otherwise Identity Center never creates its role)."""
+    for file, env in envs.values():
+        assigned = {
+            a.permission_set
+            for a in accounts.identity_center.assignments
+            if env.account in a.accounts
+        }
+        for i, grant in enumerate(env.cluster.access):
+            if grant.permission_set not in assigned:
+                yield ConfigIssue(
+                    file,
+                    f"cluster.access[{i}].permission_set",
+                    f"{grant.permission_set!r} is not assigned to the {env.account} account "
+                    f"in accounts/accounts.yaml (assigned there: {sorted(assigned)})",
+                )
+
+
 def _load_environments(
     env_dir: Path,
 ) -> tuple[dict[str, tuple[str, EnvironmentConfig]], list[ConfigIssue]]:
@@ -151,6 +172,8 @@ def load_platform(
         issues.extend(_cross_validate(org, parsed))
     if not issues and org is not None and accounts is not None:
         issues.extend(_derived_names(org, accounts, display(accounts_path)))
+    if not issues and accounts is not None:
+        issues.extend(_check_cluster_access(accounts, parsed))
     if issues or org is None or accounts is None:
         raise ConfigError(issues)
 

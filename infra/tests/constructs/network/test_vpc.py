@@ -139,7 +139,7 @@ def intrude(network: Network, kind: str) -> None:
         )
     elif kind == "interface endpoint":
         network.vpc.add_interface_endpoint(
-            "SsmEndpoint", service=ec2.InterfaceVpcEndpointAwsService.SSM, subnets=public
+            "AthenaEndpoint", service=ec2.InterfaceVpcEndpointAwsService.ATHENA, subnets=public
         )
     else:
         raise AssertionError(kind)

@@ -362,7 +362,27 @@ def test_vpc_endpoints(templates: Templates, env_name: str) -> None:
         else "s3"
         for e in endpoints
     )
-    assert services == sorted(["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs", "kms"])
+    assert services == sorted(
+        [
+            "s3",
+            "ecr.api",
+            "ecr.dkr",
+            "sts",
+            "secretsmanager",
+            "logs",
+            "kms",
+            # The cluster's (issue #9): tests/stacks/environment/test_cluster_egress.py.
+            "ec2",
+            "eks",
+            "eks-auth",
+            "ssm",
+            "ssmmessages",
+            "ec2messages",
+            "elasticloadbalancing",
+            "autoscaling",
+            "sqs",
+        ]
+    )
     for endpoint in endpoints:
         props = endpoint["Properties"]
         if props.get("VpcEndpointType") == "Interface":

@@ -436,8 +436,32 @@ def org_context(principal_org: str | None, resource_org: str | None) -> dict[str
 
 def test_every_endpoint_has_a_policy(templates: Templates, env_name: str) -> None:
     assert sorted(endpoint_policies(templates, env_name)) == sorted(
-        ["s3", "ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs", "kms"]
+        [
+            "s3",
+            "ecr.api",
+            "ecr.dkr",
+            "sts",
+            "secretsmanager",
+            "logs",
+            "kms",
+            *CLUSTER_ENDPOINT_ACTIONS,
+            *SESSION_CHANNELS,
+        ]
     )
+
+
+# The cluster's endpoints (issue #9), with an action that writes to a resource.
+CLUSTER_ENDPOINT_ACTIONS = {
+    "ec2": ("ec2:CreateTags", "arn:aws:ec2:x:y:instance/i-1"),
+    "eks": ("eks:DescribeCluster", "arn:aws:eks:x"),
+    "eks-auth": ("eks-auth:AssumeRoleForPodIdentity", "arn:aws:eks:x"),
+    "ssm": ("ssm:PutParameter", "arn:aws:ssm:x"),
+    "elasticloadbalancing": ("elasticloadbalancing:AddTags", "arn:aws:elasticloadbalancing:x"),
+    "autoscaling": ("autoscaling:UpdateAutoScalingGroup", "arn:aws:autoscaling:x"),
+    "sqs": ("sqs:SendMessage", "arn:aws:sqs:x"),
+}
+# Session Manager's channels have no resource types: bound by the principal only.
+SESSION_CHANNELS = ("ssmmessages", "ec2messages")
 
 
 def test_endpoints_admit_the_organization_to_its_own_resources_only(
@@ -453,8 +477,11 @@ def test_endpoints_admit_the_organization_to_its_own_resources_only(
         "kms": ("kms:Decrypt", "arn:aws:kms:x"),
         "ecr.api": ("ecr:PutImage", "arn:aws:ecr:x"),
         "ecr.dkr": ("ecr:PutImage", "arn:aws:ecr:x"),
+        **CLUSTER_ENDPOINT_ACTIONS,
     }
     for service, policy in endpoint_policies(templates, env_name).items():
+        if service in SESSION_CHANNELS:
+            continue
         action, resource = actions[service]
 
         def admitted(principal: Principal, context: dict[str, Any]) -> bool:
@@ -552,6 +579,50 @@ def test_ecr_endpoints_admit_pulls_of_aws_owned_images_not_pushes(
         assert not through_endpoint(
             policy, Request(outsider, "ecr:BatchGetImage", aws_repo, org_context(FOREIGN_ORG, None))
         )
+
+
+def test_cluster_endpoints_admit_what_nodes_and_karpenter_do_with_aws_owned_resources(
+    templates: Templates, platform: PlatformConfig, env_name: str
+) -> None:
+    """Launching from an AWS-owned AMI, describing, reading AWS's public parameters, the
+    SSM agent and Session Manager channels: no resource of this organization is named, so
+    the principal's organization is what the endpoint checks."""
+    policies = endpoint_policies(templates, env_name)
+    node = Principal.role(account_of(platform, env_name), "node-role")
+    outsider = Principal.role(OTHER_ACCOUNT, "attacker")
+    ami = f"arn:aws:ec2:{REGION}::image/ami-0123"
+    public_parameter = (
+        f"arn:aws:ssm:{REGION}::parameter/aws/service/bottlerocket/"
+        "aws-k8s-1.35/arm64/latest/image_id"
+    )
+    cases = [
+        ("ec2", "ec2:RunInstances", ami),
+        ("ec2", "ec2:DescribeInstanceTypes", "*"),
+        ("ssm", "ssm:GetParameter", public_parameter),
+        ("ssm", "ssm:UpdateInstanceInformation", "*"),
+        ("elasticloadbalancing", "elasticloadbalancing:DescribeLoadBalancers", "*"),
+        ("ssmmessages", "ssmmessages:OpenDataChannel", "*"),
+        ("ec2messages", "ec2messages:GetMessages", "*"),
+    ]
+    for service, action, resource in cases:
+        policy = policies[service]
+        assert through_endpoint(policy, Request(node, action, resource, org_context(ORG, None))), (
+            action
+        )
+        assert not through_endpoint(
+            policy, Request(outsider, action, resource, org_context(FOREIGN_ORG, None))
+        ), action
+        assert not through_endpoint(policy, Request(outsider, action, resource, {})), action
+    # The exceptions are narrow: another account's parameter, or a write outside the
+    # organization, is still refused.
+    foreign_parameter = f"arn:aws:ssm:{REGION}:{OTHER_ACCOUNT}:parameter/x"
+    assert not through_endpoint(
+        policies["ssm"],
+        Request(node, "ssm:GetParameter", foreign_parameter, org_context(ORG, FOREIGN_ORG)),
+    )
+    assert not through_endpoint(
+        policies["ec2"], Request(node, "ec2:CreateTags", "*", org_context(ORG, FOREIGN_ORG))
+    )
 
 
 def flow_log_role(templates: Templates, env: str) -> dict[str, Any]:

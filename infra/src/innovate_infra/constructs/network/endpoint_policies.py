@@ -15,13 +15,23 @@ the exceptions AWS documents for resources AWS owns (aws-samples
 * STS: ``AssumeRoleWithWebIdentity`` by federated (OIDC, i.e. EKS pod) identities into
   this organization's roles;
 * ECR: image pulls by this organization's principals from AWS-owned repositories (EKS
-  add-on images), conditioned on the principal only.
+  add-on images), conditioned on the principal only;
+* EC2: describe calls (no resource, so no resource organization) and launches from
+  AWS-owned AMIs and snapshots (Bottlerocket, the EKS-optimized AMIs), by this
+  organization's principals;
+* SSM: the public parameters AWS publishes (``/aws/service/*``: AMI ids Karpenter and
+  node groups resolve), and the calls of the SSM Agent that name no resource, by this
+  organization's principals; SSM messages and EC2 messages (Session Manager's
+  channels, which have no resource types) likewise;
+* Elastic Load Balancing: describe calls by this organization's principals.
 
 Anything not listed, e.g. a principal of this organization writing to a bucket of
 another organization, is refused at the endpoint.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from aws_cdk import aws_iam as iam
 
@@ -123,6 +133,95 @@ def sts_statements(organization_id: str) -> list[iam.PolicyStatement]:
             actions=["sts:AssumeRoleWithWebIdentity"],
             resources=["*"],
             conditions={"StringEquals": {"aws:ResourceOrgID": organization_id}},
+        ),
+    ]
+
+
+def _principal_bound(
+    sid: str, organization_id: str, actions: list[str], resources: list[str]
+) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid=sid,
+        principals=[iam.StarPrincipal()],
+        actions=actions,
+        resources=resources,
+        conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+    )
+
+
+# EC2 calls that name no resource of ours: describes, and launches from AWS-owned images.
+EC2_PRINCIPAL_BOUND_ACTIONS = ("ec2:Describe*", "ec2:RunInstances", "ec2:CreateFleet")
+# The SSM Agent's calls (AmazonSSMManagedInstanceCore) that name no resource.
+SSM_AGENT_ACTIONS = (
+    "ssm:DescribeAssociation",
+    "ssm:GetDeployablePatchSnapshotForInstance",
+    "ssm:GetDocument",
+    "ssm:DescribeDocument",
+    "ssm:GetManifest",
+    "ssm:ListAssociations",
+    "ssm:ListInstanceAssociations",
+    "ssm:PutInventory",
+    "ssm:PutComplianceItems",
+    "ssm:PutConfigurePackageResult",
+    "ssm:UpdateAssociationStatus",
+    "ssm:UpdateInstanceAssociationStatus",
+    "ssm:UpdateInstanceInformation",
+)
+
+
+def ec2_statements(organization_id: str) -> list[iam.PolicyStatement]:
+    return [
+        *_organization_statements(organization_id),
+        _principal_bound(
+            "OrganizationPrincipalsDescribeAndLaunchFromAwsImages",
+            organization_id,
+            list(EC2_PRINCIPAL_BOUND_ACTIONS),
+            ["*"],
+        ),
+    ]
+
+
+def ssm_statements(organization_id: str) -> list[iam.PolicyStatement]:
+    return [
+        *_organization_statements(organization_id),
+        _principal_bound(
+            "OrganizationPrincipalsReadAwsPublicParameters",
+            organization_id,
+            ["ssm:GetParameter", "ssm:GetParameters"],
+            ["arn:aws:ssm:*::parameter/aws/service/*"],
+        ),
+        _principal_bound(
+            "OrganizationNodesRunTheSsmAgent", organization_id, list(SSM_AGENT_ACTIONS), ["*"]
+        ),
+    ]
+
+
+def session_channel_statements(service: str) -> Callable[[str], list[iam.PolicyStatement]]:
+    """Session Manager's channels (``ssmmessages``, ``ec2messages``) have no resource
+    types: this organization's principals may use them, nobody else."""
+
+    def statements(organization_id: str) -> list[iam.PolicyStatement]:
+        return [
+            _principal_bound(
+                "OrganizationPrincipalsOpenSessionChannels",
+                organization_id,
+                [f"{service}:*"],
+                ["*"],
+            ),
+            *_organization_statements(organization_id)[1:],
+        ]
+
+    return statements
+
+
+def elb_statements(organization_id: str) -> list[iam.PolicyStatement]:
+    return [
+        *_organization_statements(organization_id),
+        _principal_bound(
+            "OrganizationPrincipalsDescribe",
+            organization_id,
+            ["elasticloadbalancing:Describe*"],
+            ["*"],
         ),
     ]
 

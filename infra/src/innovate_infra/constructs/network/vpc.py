@@ -3,11 +3,11 @@ VPC endpoints and a locked default security group."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-from aws_cdk import Stack
+from aws_cdk import Stack, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -33,6 +33,21 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
     "CloudWatchLogs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
+    # The cluster (EKS user guide, "Deploy private clusters with limited internet
+    # access"; Karpenter, "Private Clusters"): nodes and the VPC CNI (EC2), Karpenter
+    # (EC2, SSM for AMI ids, SQS for interruptions, EKS), Pod Identity (EKS Auth), the
+    # kubectl provider (EKS), the load balancer controller (ELB), node access through
+    # Session Manager (SSM, SSM messages, EC2 messages), and managed node groups (Auto
+    # Scaling).
+    "Ec2": ec2.InterfaceVpcEndpointAwsService.EC2,
+    "Eks": ec2.InterfaceVpcEndpointAwsService.EKS,
+    "EksAuth": ec2.InterfaceVpcEndpointAwsService.EKS_AUTH,
+    "Ssm": ec2.InterfaceVpcEndpointAwsService.SSM,
+    "SsmMessages": ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
+    "Ec2Messages": ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
+    "ElasticLoadBalancing": ec2.InterfaceVpcEndpointAwsService.ELASTIC_LOAD_BALANCING,
+    "AutoScaling": ec2.InterfaceVpcEndpointAwsService.AUTOSCALING,
+    "Sqs": ec2.InterfaceVpcEndpointAwsService.SQS,
 }
 
 # Each interface endpoint's policy (endpoint_policies.py); a new endpoint needs an entry.
@@ -43,6 +58,15 @@ ENDPOINT_POLICY: dict[str, Callable[[str], list[iam.PolicyStatement]]] = {
     "SecretsManager": endpoint_policies.default_statements,
     "CloudWatchLogs": endpoint_policies.default_statements,
     "Kms": endpoint_policies.default_statements,
+    "Ec2": endpoint_policies.ec2_statements,
+    "Eks": endpoint_policies.default_statements,
+    "EksAuth": endpoint_policies.default_statements,
+    "Ssm": endpoint_policies.ssm_statements,
+    "SsmMessages": endpoint_policies.session_channel_statements("ssmmessages"),
+    "Ec2Messages": endpoint_policies.session_channel_statements("ec2messages"),
+    "ElasticLoadBalancing": endpoint_policies.elb_statements,
+    "AutoScaling": endpoint_policies.default_statements,
+    "Sqs": endpoint_policies.default_statements,
 }
 
 
@@ -80,6 +104,12 @@ class NetworkProps:
     # None: no Network Firewall (private egress goes straight to the NAT gateway; no
     # environment of the committed config does this, and prod may not).
     firewall: FirewallSettings | None
+    # per_az: an interface-endpoint network interface in every AZ; single_az: in the
+    # first AZ only (cheaper; the other AZs reach it across zones).
+    interface_endpoints: Literal["per_az", "single_az"] = "per_az"
+    # Tags on the private subnets, e.g. for Karpenter's and the load balancer
+    # controller's subnet discovery.
+    private_subnet_tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class Network(Construct):
@@ -133,13 +163,18 @@ class Network(Construct):
         self.public_subnets = self.vpc.select_subnets(subnet_group_name=PUBLIC).subnets
         self.private_subnets = self.vpc.select_subnets(subnet_group_name=PRIVATE).subnets
         self.isolated_subnets = self.vpc.select_subnets(subnet_group_name=ISOLATED).subnets
+        for subnet in self.private_subnets:
+            for key, value in props.private_subnet_tags.items():
+                Tags.of(subnet).add(key, value)
         self.firewall_subnets: list[ec2.ISubnet] = (
             self.vpc.select_subnets(subnet_group_name=FIREWALL).subnets if props.firewall else []
         )
 
         self._flow_logs(props)
         self.firewall = self._firewall(props) if props.firewall is not None else None
-        self.endpoint_security_group = self._endpoints(props.cidr, props.organization_id)
+        self.endpoint_security_group = self._endpoints(
+            props.cidr, props.organization_id, props.interface_endpoints
+        )
         dns = props.dns_firewall
         self.dns_firewall = DnsFirewall(
             self,
@@ -254,7 +289,9 @@ class Network(Construct):
         )
 
     # ------------------------------------------------------------------ endpoints
-    def _endpoints(self, cidr: str, organization_id: str) -> ec2.SecurityGroup:
+    def _endpoints(
+        self, cidr: str, organization_id: str, layout: Literal["per_az", "single_az"]
+    ) -> ec2.SecurityGroup:
         region = Stack.of(self).region
         workload_subnets = ec2.SubnetSelection(
             subnets=[*self.private_subnets, *self.isolated_subnets]
@@ -275,6 +312,7 @@ class Network(Construct):
             ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), "HTTPS from the VPC"
         )
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
+        endpoint_subnets = self.private_subnets if layout == "per_az" else self.private_subnets[:1]
         for construct_id, service in INTERFACE_ENDPOINTS.items():
             self.interface_endpoints[construct_id] = self.vpc.add_interface_endpoint(
                 f"{construct_id}Endpoint",
@@ -282,7 +320,7 @@ class Network(Construct):
                 private_dns_enabled=True,
                 open=False,
                 security_groups=[security_group],
-                subnets=ec2.SubnetSelection(subnets=self.private_subnets),
+                subnets=ec2.SubnetSelection(subnets=endpoint_subnets),
             )
             for statement in ENDPOINT_POLICY[construct_id](organization_id):
                 self.interface_endpoints[construct_id].add_to_policy(statement)

@@ -1,0 +1,1 @@
+"""EKS: the cluster, its nodes, Karpenter, add-ons, namespaces and workload identities."""
