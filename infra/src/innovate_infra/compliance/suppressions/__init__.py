@@ -1,6 +1,6 @@
 """The one registry of suppressions: every cdk-nag acknowledgment and checkov skip of
 the platform, with its reason. The entries live beside the stacks they cover, one
-module per stack family (``environment.py``, ``accounts.py``; later families add
+module per stack family (``environment.py``, ``accounts.py``, ``delivery.py``; later families add
 theirs and are listed in ``registry``).
 
 The policy gates block on any finding that is not suppressed here:
@@ -25,10 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment
-from innovate_infra.compliance.suppressions import accounts, environment
+from innovate_infra.compliance.suppressions import accounts, delivery, environment
 from innovate_infra.naming import Naming
 
-FAMILIES = {"environment": environment, "accounts": accounts}
+FAMILIES = {"environment": environment, "accounts": accounts, "delivery": delivery}
 
 
 @dataclass(frozen=True)
