@@ -35,6 +35,7 @@ BENCH_TARGETS :=
 include services/api/api.mk
 include infra/infra.mk
 include bench/api/bench-api.mk
+include deploy/deploy.mk
 
 .PHONY: help up down status test lint synth check bench python-version checkov-install
 

@@ -26,6 +26,7 @@ DEPLOYMENT_PARAMETERS = {
     "spa-bucket-name": "edge: the SPA's S3 bucket",
     "spa-distribution-id": "edge: the SPA's CloudFront distribution",
     "api-url": "edge: the public API base URL (https://...)",
+    "spa-url": "edge: the SPA's public URL (https://...)",
     "cluster-name": "compute: the EKS cluster",
 }
 

@@ -17,6 +17,7 @@ from tests.conftest import CONFIG_DIR, Synth
 NAMING = Naming(load_platform(CONFIG_DIR))
 REGISTRY = registry(NAMING)
 ENVIRONMENT = FAMILIES["environment"]
+DELIVERY = FAMILIES["delivery"]
 ACCOUNTS = FAMILIES["accounts"]
 
 
@@ -41,10 +42,12 @@ def test_the_single_registry_holds_every_family_once() -> None:
     assert REGISTRY.acknowledgments == (
         *ENVIRONMENT.acknowledgments(NAMING),
         *ACCOUNTS.acknowledgments(NAMING),
+        *DELIVERY.acknowledgments(NAMING),
     )
     assert REGISTRY.checkov_skips == (
         *ENVIRONMENT.checkov_skips(NAMING),
         *ACCOUNTS.checkov_skips(NAMING),
+        *DELIVERY.checkov_skips(NAMING),
     )
     nag_keys = [(rule, a.matcher) for a in REGISTRY.acknowledgments for rule in a.rule_ids]
     assert len(nag_keys) == len(set(nag_keys)), "a rule is acknowledged twice for one matcher"

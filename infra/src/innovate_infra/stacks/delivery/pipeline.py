@@ -55,8 +55,8 @@ from innovate_infra.stacks.base import PlatformStack, StackSettings
 BUILDSPECS = "deploy/buildspecs"
 # The build log group of the artifacts stack (``DeliveryArtifactsStack.BUILD_LOGS``).
 BUILD_LOGS = "codebuild"
-# Where `make test` writes one JUnit file per suite (tools/run-suites, REPORTS_DIR).
-TEST_REPORTS_DIR = "reports/junit"
+# The report group of deploy/buildspecs/test.yml (`reports: test-reports`).
+TEST_REPORT_GROUP = "test-reports"
 PIPELINE_EVENTS = (
     "codepipeline-pipeline-pipeline-execution-failed",
     "codepipeline-pipeline-manual-approval-needed",
@@ -155,25 +155,30 @@ class DeliveryPipelineStack(PlatformStack):
         else:
             self.connection_arn = props.connection_arn
 
-        self.report_group = codebuild.CfnReportGroup(
-            self,
-            "TestReports",
-            name=naming.build_project_name("test-reports"),
-            type="TEST",
-            export_config=codebuild.CfnReportGroup.ReportExportConfigProperty(
-                export_config_type="NO_EXPORT"
-            ),
-            delete_reports=True,
-        )
-        report_group_arn = (
-            f"arn:aws:codebuild:{region}:{account}:report-group/"
-            f"{naming.build_project_name('test-reports')}"
-        )
+        # The buildspec's `reports: test-reports` section writes to <project>-test-reports.
+        self.report_groups = {
+            purpose: codebuild.CfnReportGroup(
+                self,
+                f"{purpose.title().replace('-', '')}Reports",
+                name=naming.build_project_name(f"{purpose}-{TEST_REPORT_GROUP}"),
+                type="TEST",
+                export_config=codebuild.CfnReportGroup.ReportExportConfigProperty(
+                    export_config_type="NO_EXPORT"
+                ),
+                delete_reports=True,
+            )
+            for purpose in ("test", "commit-status")
+        }
+
+        def reports(purpose: str) -> str:
+            return (
+                f"arn:aws:codebuild:{region}:{account}:report-group/"
+                f"{naming.build_project_name(f'{purpose}-{TEST_REPORT_GROUP}')}"
+            )
 
         self.test = self._project(
             "Test", "test", "make test: every suite and policy gate", "test.yml",
-            report_group_arns=(report_group_arn,),
-            environment={"REPORT_GROUP_ARN": report_group_arn},
+            report_group_arns=(reports("test"),),
             compute_type="BUILD_GENERAL1_LARGE",
         )  # fmt: skip
         self.image_build = self._project(
@@ -257,8 +262,7 @@ class DeliveryPipelineStack(PlatformStack):
                 "CommitStatus", "commit-status",
                 "make test on pull requests and pushes; reports the status to the GitHub commit",
                 "test.yml",
-                report_group_arns=(report_group_arn,),
-                environment={"REPORT_GROUP_ARN": report_group_arn},
+                report_group_arns=(reports("commit-status"),),
                 compute_type="BUILD_GENERAL1_LARGE",
                 github=GitHubSource(
                     location=f"https://github.com/{props.owner}/{props.repository}.git",
