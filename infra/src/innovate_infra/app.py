@@ -70,7 +70,9 @@ class Platform:
     pipeline: InfrastructurePipelineStage | None
     """None until ``delivery.source.connection_arn`` names a connection (docs/delivery.md)."""
 
-    def stages(self) -> list[EnvironmentStage | AccountsStage | DeliveryStage | InfrastructurePipelineStage]:
+    def stages(
+        self,
+    ) -> list[EnvironmentStage | AccountsStage | DeliveryStage | InfrastructurePipelineStage]:
         """Every stage of the app."""
         pipeline = [self.pipeline] if self.pipeline is not None else []
         return [*self.environments, self.accounts, self.delivery, *pipeline]
@@ -103,8 +105,11 @@ def build_platform(app: App, platform: PlatformConfig) -> Platform:
         # The same Stage objects: the pipeline deploys exactly what `make synth` builds.
         by_name = {stage.stage_name: stage for stage in environments}
         order: list[PipelineStage] = [
-            PipelineStage(accounts, approval="Account-level change (organization, guardrails, "
-                          "identity, log archive, detection): review the diff, then approve."),
+            PipelineStage(
+                accounts,
+                approval="Account-level change (organization, guardrails, "
+                "identity, log archive, detection): review the diff, then approve.",
+            ),
             *(
                 PipelineStage(
                     stage,

@@ -21,6 +21,7 @@ from constructs import Construct
 from innovate_infra.config import PlatformConfig
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
+from innovate_infra.constructs.delivery.deployer import DeployTarget
 from innovate_infra.constructs.logging.log_archive import LogArchiveDestination
 from innovate_infra.constructs.network.vpc import (
     DnsFirewallSettings,
@@ -44,7 +45,6 @@ from innovate_infra.stacks.accounts.regional import (
 )
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
-from innovate_infra.constructs.delivery.deployer import DeployTarget
 from innovate_infra.stacks.delivery.artifacts import (
     DeliveryArtifactsStack,
     DeliveryArtifactsStackProps,
@@ -393,7 +393,9 @@ def deploy_target(platform: PlatformConfig, naming: Naming, env: EnvironmentConf
         environment=env.name,
         account=account,
         region=env.region,
-        parameter_arn_pattern=naming.deployment_parameter_arn_pattern(env.name, account, env.region),
+        parameter_arn_pattern=naming.deployment_parameter_arn_pattern(
+            env.name, account, env.region
+        ),
         spa_bucket_arn_pattern=naming.spa_bucket_arn_pattern(env.name),
         data_key_alias=naming.key_alias(env.name, "data"),
     )
@@ -464,7 +466,9 @@ class DeliveryStage(Stage):
                 key=self.artifacts.key,
                 image=self.artifacts.image,
                 repository_name=naming.image_repository_name(delivery.image.repository),
-                scan_alarm_thresholds=dict(delivery.image.scan_alarm_thresholds),
+                scan_alarm_thresholds={
+                    str(k): v for k, v in delivery.image.scan_alarm_thresholds.items()
+                },
                 rebuild_schedule=delivery.rebuild.schedule,
                 rebuild_timezone=delivery.rebuild.timezone,
                 releases=releases,
@@ -521,7 +525,9 @@ class InfrastructurePipelineStage(Stage):
                 f"Replica{''.join(part.capitalize() for part in region.split('-'))}",
                 settings=replace(
                     _account_stack_settings(platform, naming, InfrastructurePipelineReplicaStack),
-                    name=naming.stack_name("development", f"infrastructure-pipeline-replica-{region}"),
+                    name=naming.stack_name(
+                        "development", f"infrastructure-pipeline-replica-{region}"
+                    ),
                     region=region,
                 ),
                 props=InfrastructurePipelineReplicaStackProps(

@@ -27,13 +27,13 @@ MAKE_CALL = re.compile(r"(?:^|[;&|(]\s*|\$\()\s*make\s+(?:-s\s+)?([a-z][a-z0-9-]
 
 def make_targets() -> set[str]:
     """Every target the Makefile tree defines (make's own database, nothing run)."""
-    out = subprocess.run(
-        ["make", "-pRrqn", "-C", str(ROOT)], capture_output=True, text=True, check=False
+    out = subprocess.run(  # noqa: S603
+        ["make", "-pRrqn", "-C", str(ROOT)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
-    return {
-        m.group(1)
-        for m in re.finditer(r"^([a-zA-Z][\w.-]*):(?!=)", out, re.MULTILINE)
-    }
+    return {m.group(1) for m in re.finditer(r"^([a-zA-Z][\w.-]*):(?!=)", out, re.MULTILINE)}
 
 
 def commands_of(spec: dict[str, object]) -> list[str]:
@@ -76,13 +76,15 @@ def test_image_build_exports_its_tag_and_never_uses_latest() -> None:
 def test_test_stage_reports_junit_to_the_report_group() -> None:
     spec = yaml.safe_load((BUILDSPECS / "test.yml").read_text())
     assert spec["reports"]["test-reports"]["file-format"] == "JUNITXML"
-    assert spec["env"]["variables"]["REPORTS_DIR"] == spec["reports"]["test-reports"]["base-directory"]
+    assert (
+        spec["env"]["variables"]["REPORTS_DIR"] == spec["reports"]["test-reports"]["base-directory"]
+    )
 
 
 def run_make(*args: str, path: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": path, "HOME": os.environ.get("HOME", "/tmp"), **env}
-    return subprocess.run(
-        ["make", "-s", "-C", str(ROOT), *args],
+    environment = {"PATH": path, "HOME": os.environ.get("HOME", str(ROOT)), **env}
+    return subprocess.run(  # noqa: S603
+        ["make", "-s", "-C", str(ROOT), *args],  # noqa: S607
         capture_output=True,
         text=True,
         env=environment,
@@ -119,7 +121,11 @@ def test_deploy_refuses_latest_and_names_missing_tools(bare_path: str) -> None:
     assert result.returncode != 0
     assert "'latest' is never deployed" in result.stderr
     result = run_make(
-        "deploy", "ENV=dev", f"IMAGE_TAG={SHA}", path=bare_path, IMAGE_REPOSITORY_URI="r/innovate/api"
+        "deploy",
+        "ENV=dev",
+        f"IMAGE_TAG={SHA}",
+        path=bare_path,
+        IMAGE_REPOSITORY_URI="r/innovate/api",
     )
     assert result.returncode != 0
     assert "missing tools: aws kubectl helm" in result.stderr
@@ -141,13 +147,12 @@ def test_deploy_and_rollback_fail_clearly_without_credentials(bare_path: str) ->
     web.mkdir()
     (web / "index.html").write_text("<!doctype html>")
     chart = ROOT / "deploy" / "charts" / "innovate-api"
+    deploy_args = ("deploy", "ENV=dev", f"IMAGE_TAG={SHA}", f"WEB_DIST={web}")
     if not (chart / "values-dev.yaml").is_file():
-        result = run_make("deploy", "ENV=dev", f"IMAGE_TAG={SHA}", f"WEB_DIST={web}", path=bare_path,
-                          IMAGE_REPOSITORY_URI="r/innovate/api")  # fmt: skip
+        result = run_make(*deploy_args, path=bare_path, IMAGE_REPOSITORY_URI="r/innovate/api")
         assert "the chart is missing" in result.stderr or "no values file for dev" in result.stderr
     else:
-        result = run_make("deploy", "ENV=dev", f"IMAGE_TAG={SHA}", f"WEB_DIST={web}", path=bare_path,
-                          IMAGE_REPOSITORY_URI="r/innovate/api")  # fmt: skip
+        result = run_make(*deploy_args, path=bare_path, IMAGE_REPOSITORY_URI="r/innovate/api")
         assert "no usable AWS credentials" in result.stderr
     assert result.returncode != 0
     result = run_make("rollback", "ENV=prod", path=bare_path)
@@ -162,4 +167,5 @@ def test_image_tag_is_the_sha_or_a_dated_rebuild_tag(bare_path: str) -> None:
     rebuild = run_make("image-tag", f"GIT_SHA={SHA}", "REBUILD=true", path=bare_path).stdout.strip()
     assert re.fullmatch(rf"{SHA}-rebuild-\d{{12}}", rebuild)
     result = run_make("image-tag", "GIT_SHA=main", path=bare_path)
-    assert result.returncode != 0 and "GIT_SHA must be the 40-character commit id" in result.stderr
+    assert result.returncode != 0
+    assert "GIT_SHA must be the 40-character commit id" in result.stderr

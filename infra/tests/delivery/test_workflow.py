@@ -23,7 +23,7 @@ def actionlint() -> str:
 
 
 def test_actionlint_finds_nothing() -> None:
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603
         [actionlint(), "-no-color", "-shellcheck=", "-pyflakes=", str(WORKFLOW)],
         capture_output=True,
         text=True,
@@ -36,7 +36,7 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / ".github" / "workflows" / "broken.yml"
     broken.parent.mkdir(parents=True)
     broken.write_text(WORKFLOW.read_text().replace("runs-on:", "runs_on:"))
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603
         [actionlint(), "-no-color", "-shellcheck=", "-pyflakes=", str(broken)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip

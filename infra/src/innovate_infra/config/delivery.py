@@ -11,7 +11,14 @@ from pydantic import Field, StringConstraints, field_validator
 from innovate_infra.config.types import Email, Model, check_retention
 
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"]
-SEVERITIES: tuple[Severity, ...] = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
+SEVERITIES: tuple[Severity, ...] = (
+    "CRITICAL",
+    "HIGH",
+    "MEDIUM",
+    "LOW",
+    "INFORMATIONAL",
+    "UNDEFINED",
+)
 
 GitHubName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
 # A branch name git accepts that is also safe in a pipeline trigger filter.
@@ -78,7 +85,9 @@ class RebuildConfig(Model):
     @classmethod
     def _timezone(cls, value: str) -> str:
         if not _TIMEZONE.fullmatch(value):
-            raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Etc/UTC, Europe/Dublin)")
+            raise ValueError(
+                f"{value!r} is not an IANA time zone name (e.g. Etc/UTC, Europe/Dublin)"
+            )
         return value
 
 

@@ -18,6 +18,7 @@ ARTIFACTS = "innovate-development-delivery-artifacts"
 PIPELINE = "innovate-development-delivery-pipeline"
 TARGET = "innovate-production-delivery-target"
 INFRA = "innovate-development-infrastructure-pipeline"
+ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 def one(template: dict[str, Any], cfn_type: str) -> dict[str, Any]:
@@ -33,9 +34,9 @@ def test_image_repository_is_immutable_scanned_encrypted_and_pruned(
     assert repo["ImageTagMutability"] == "IMMUTABLE"
     assert repo["ImageScanningConfiguration"] == {"ScanOnPush": True}
     assert repo["EncryptionConfiguration"]["EncryptionType"] == "KMS"
-    assert "Ref" in json.dumps(repo["EncryptionConfiguration"]["KmsKey"]) or "Fn::GetAtt" in json.dumps(
+    assert "Ref" in json.dumps(
         repo["EncryptionConfiguration"]["KmsKey"]
-    )
+    ) or "Fn::GetAtt" in json.dumps(repo["EncryptionConfiguration"]["KmsKey"])
     rules = json.loads(repo["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
     assert [r["selection"]["tagStatus"] for r in rules] == ["untagged", "tagged"]
     assert rules[1]["selection"]["countNumber"] == platform.delivery.image.keep_tagged_images
@@ -81,7 +82,11 @@ def test_pipeline_is_v2_from_github_and_releases_in_order(
     build = {a["Name"]: a for a in pipeline["Stages"][2]["Actions"]}
     assert sorted(build) == ["Image", "WebBundle"]
     variables = json.loads(build["Image"]["Configuration"]["EnvironmentVariables"])
-    assert {"name": "GIT_SHA", "value": "#{SourceVariables.CommitId}", "type": "PLAINTEXT"} in variables
+    assert {
+        "name": "GIT_SHA",
+        "value": "#{SourceVariables.CommitId}",
+        "type": "PLAINTEXT",
+    } in variables
 
 
 def test_only_prod_waits_for_an_approval_that_is_announced(templates: Templates) -> None:
@@ -97,7 +102,11 @@ def test_only_prod_waits_for_an_approval_that_is_announced(templates: Templates)
         deploy = stage["Actions"][-1]
         assert [i["Name"] for i in deploy["InputArtifacts"]] == ["Source", "Web"]
         variables = json.loads(deploy["Configuration"]["EnvironmentVariables"])
-        assert {"name": "IMAGE_TAG", "value": "#{Image.IMAGE_TAG}", "type": "PLAINTEXT"} in variables
+        assert {
+            "name": "IMAGE_TAG",
+            "value": "#{Image.IMAGE_TAG}",
+            "type": "PLAINTEXT",
+        } in variables
 
 
 def projects(templates: Templates) -> dict[str, dict[str, Any]]:
@@ -112,24 +121,34 @@ def test_build_projects_use_the_buildspecs_and_encrypted_logs(templates: Templat
     assert sorted(found) == sorted(
         [
             "innovate-test", "innovate-image", "innovate-web", "innovate-commit-status",
-            *(f"innovate-{v}-{e}" for v in ("deploy", "rollback") for e in ("dev", "staging", "prod")),
+            *(f"innovate-{v}-{e}" for v in ("deploy", "rollback") for e in ENVIRONMENTS),
         ]
     )  # fmt: skip
     for name, project in found.items():
         assert project["Source"]["BuildSpec"].startswith("deploy/buildspecs/"), name
         assert "EncryptionKey" in project, name
         logs = project["LogsConfig"]["CloudWatchLogs"]
-        assert logs == {"Status": "ENABLED", "GroupName": "/innovate/delivery/codebuild", "StreamName": name}
+        assert logs == {
+            "Status": "ENABLED",
+            "GroupName": "/innovate/delivery/codebuild",
+            "StreamName": name,
+        }
         # Only the image build runs Docker.
         assert project["Environment"]["PrivilegedMode"] is (name == "innovate-image"), name
     assert found["innovate-deploy-prod"]["Source"]["BuildSpec"] == "deploy/buildspecs/deploy.yml"
-    assert found["innovate-rollback-prod"]["Source"]["BuildSpec"] == "deploy/buildspecs/rollback.yml"
-    variables = {v["Name"]: v["Value"] for v in found["innovate-deploy-prod"]["Environment"]["EnvironmentVariables"]}
+    assert (
+        found["innovate-rollback-prod"]["Source"]["BuildSpec"] == "deploy/buildspecs/rollback.yml"
+    )
+    variables = {
+        v["Name"]: v["Value"]
+        for v in found["innovate-deploy-prod"]["Environment"]["EnvironmentVariables"]
+    }
     assert variables["DEPLOY_ROLE_ARN"] == (
         "arn:aws:iam::444444444444:role/innovate-security-delivery-deployer-prod"
     )
     status = found["innovate-commit-status"]["Source"]
-    assert status["Type"] == "GITHUB" and status["ReportBuildStatus"] is True
+    assert status["Type"] == "GITHUB"
+    assert status["ReportBuildStatus"] is True
     assert status["Auth"]["Type"] == "CODECONNECTIONS"
 
 
@@ -177,18 +196,27 @@ def test_one_scan_rule_metric_and_alarm_per_configured_severity(
 ) -> None:
     template = templates[PIPELINE]
     thresholds = platform.delivery.image.scan_alarm_thresholds
-    rules = {r["Properties"]["Name"]: r["Properties"] for r in resources_of(template, "AWS::Events::Rule").values()}
+    rules = {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in resources_of(template, "AWS::Events::Rule").values()
+    }
     alarms = [a["Properties"] for a in resources_of(template, "AWS::CloudWatch::Alarm").values()]
     assert len(rules) == len(alarms) == len(thresholds)
     for severity, threshold in thresholds.items():
         rule = rules[f"innovate-delivery-image-scan-{severity.lower()}"]
         pattern = rule["EventPattern"]
         assert pattern["detail"]["repository-name"] == ["innovate/api"]
-        assert pattern["detail"]["finding-severity-counts"] == {severity: [{"numeric": [">=", threshold]}]}
+        assert pattern["detail"]["finding-severity-counts"] == {
+            severity: [{"numeric": [">=", threshold]}]
+        }
         assert set(pattern["detail-type"]) == {"ECR Image Scan", "Inspector2 Scan"}
-        [alarm] = [a for a in alarms if a["Dimensions"] == [{"Name": "RuleName", "Value": rule["Name"]}]]
-        assert alarm["Namespace"] == "AWS/Events" and alarm["MetricName"] == "MatchedEvents"
-        assert alarm["Threshold"] == 1 and len(alarm["AlarmActions"]) == 1
+        [alarm] = [
+            a for a in alarms if a["Dimensions"] == [{"Name": "RuleName", "Value": rule["Name"]}]
+        ]
+        assert alarm["Namespace"] == "AWS/Events"
+        assert alarm["MetricName"] == "MatchedEvents"
+        assert alarm["Threshold"] == 1
+        assert len(alarm["AlarmActions"]) == 1
 
 
 def test_infrastructure_pipeline_deploys_every_stage_with_approvals(
@@ -197,20 +225,31 @@ def test_infrastructure_pipeline_deploys_every_stage_with_approvals(
     pipeline = one(templates[INFRA], "AWS::CodePipeline::Pipeline")
     names = [s["Name"] for s in pipeline["Stages"]]
     assert names == [
-        "Source", "Build", "UpdatePipeline", "Assets", "accounts", "dev", "staging", "prod", "delivery",
+        "Source", "Build", "UpdatePipeline", "Assets",
+        "accounts", "dev", "staging", "prod", "delivery",
     ]  # fmt: skip
     by_name = {s["Name"]: s for s in pipeline["Stages"]}
-    for stage, approved in {"accounts": True, "dev": False, "staging": False, "prod": True, "delivery": False}.items():
+    for stage, approved in {
+        "accounts": True,
+        "dev": False,
+        "staging": False,
+        "prod": True,
+        "delivery": False,
+    }.items():
         kinds = {a["ActionTypeId"]["Category"] for a in by_name[stage]["Actions"]}
         assert ("Approval" in kinds) is approved, stage
     synth_project = next(
-        p["Properties"] for p in resources_of(templates[INFRA], "AWS::CodeBuild::Project").values()
+        p["Properties"]
+        for p in resources_of(templates[INFRA], "AWS::CodeBuild::Project").values()
         if "make infra-synth infra-check" in json.dumps(p["Properties"]["Source"])
     )
     assert synth_project
     # The roles that reach into production and the security account carry the
     # delivery-pipeline name that the deployment-roles SCP admits.
-    roles = {r["Properties"].get("RoleName") for r in resources_of(templates[INFRA], "AWS::IAM::Role").values()}
+    roles = {
+        r["Properties"].get("RoleName")
+        for r in resources_of(templates[INFRA], "AWS::IAM::Role").values()
+    }
     assert {"innovate-security-delivery-pipeline-infrastructure",
             "innovate-security-delivery-pipeline-infrastructure-assets"} <= roles  # fmt: skip
     assert pipeline["RoleArn"]

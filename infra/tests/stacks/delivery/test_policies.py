@@ -75,7 +75,9 @@ def test_only_the_image_build_pushes(templates: Templates) -> None:
     for action in PUSH:
         assert ecr(policy, build, action), action
         # Administrators of the Development account and the other delivery roles are denied.
-        assert not ecr(policy, Principal.role(DEV, "innovate-security-delivery-pipeline-deploy-dev"), action)
+        assert not ecr(
+            policy, Principal.role(DEV, "innovate-security-delivery-pipeline-deploy-dev"), action
+        )
         assert not ecr(policy, Principal.role(DEV, "Admin"), action)
 
 
@@ -112,7 +114,9 @@ def test_production_deployer_is_assumed_only_by_the_prod_deploy_role(templates: 
     assert not assume(Principal.of_service("codebuild.amazonaws.com"))
 
 
-def managed_policy(templates: Templates, stack: str, path_part: str, account: str) -> dict[str, Any]:
+def managed_policy(
+    templates: Templates, stack: str, path_part: str, account: str
+) -> dict[str, Any]:
     # The delivery key's ARN, exported by the artifacts stack, read as a placeholder.
     for template in templates.values():
         for output in template.get("Outputs", {}).values():
@@ -132,8 +136,12 @@ def may(document: dict[str, Any], account: str, action: str, resource: str, **co
     ).allowed
 
 
-def test_deployers_touch_their_own_environment_only(templates: Templates, platform: PlatformConfig) -> None:
-    dev = managed_policy(templates, "innovate-development-delivery-pipeline", "DeployDevPolicy", DEV)
+def test_deployers_touch_their_own_environment_only(
+    templates: Templates, platform: PlatformConfig
+) -> None:
+    dev = managed_policy(
+        templates, "innovate-development-delivery-pipeline", "DeployDevPolicy", DEV
+    )
     prod = managed_policy(templates, "innovate-production-delivery-target", "DeployerPolicy", PROD)
     cases = [(dev, DEV, "dev", "staging"), (prod, PROD, "prod", "dev")]
     for document, account, own, other in cases:
@@ -141,27 +149,82 @@ def test_deployers_touch_their_own_environment_only(templates: Templates, platfo
         assert may(document, account, "ssm:GetParameter", param.format(own))
         assert not may(document, account, "ssm:GetParameter", param.format(other))
         cluster = f"arn:aws:eks:{REGION}:{account}:cluster/c"
-        assert may(document, account, "eks:DescribeCluster", cluster, **{"aws:ResourceTag/Environment": own})
-        assert not may(document, account, "eks:DescribeCluster", cluster, **{"aws:ResourceTag/Environment": other})
-        assert may(document, account, "s3:PutObject", f"arn:aws:s3:::innovate-{own}-spa-x/index.html")
-        assert not may(document, account, "s3:PutObject", f"arn:aws:s3:::innovate-{other}-spa-x/index.html")
+        assert may(
+            document,
+            account,
+            "eks:DescribeCluster",
+            cluster,
+            **{"aws:ResourceTag/Environment": own},
+        )
+        assert not may(
+            document,
+            account,
+            "eks:DescribeCluster",
+            cluster,
+            **{"aws:ResourceTag/Environment": other},
+        )
+        assert may(
+            document, account, "s3:PutObject", f"arn:aws:s3:::innovate-{own}-spa-x/index.html"
+        )
+        assert not may(
+            document, account, "s3:PutObject", f"arn:aws:s3:::innovate-{other}-spa-x/index.html"
+        )
         assert not may(document, account, "s3:PutObject", "arn:aws:s3:::innovate-logs-flowlogs-x/a")
         distribution = f"arn:aws:cloudfront::{account}:distribution/E123"
-        assert may(document, account, "cloudfront:CreateInvalidation", distribution, **{"aws:ResourceTag/Environment": own})
-        assert not may(document, account, "cloudfront:CreateInvalidation", distribution, **{"aws:ResourceTag/Environment": other})
+        assert may(
+            document,
+            account,
+            "cloudfront:CreateInvalidation",
+            distribution,
+            **{"aws:ResourceTag/Environment": own},
+        )
+        assert not may(
+            document,
+            account,
+            "cloudfront:CreateInvalidation",
+            distribution,
+            **{"aws:ResourceTag/Environment": other},
+        )
         key = f"arn:aws:kms:{REGION}:{account}:key/k"
         via_s3 = {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
-        assert may(document, account, "kms:GenerateDataKey", key, **via_s3, **{"kms:ResourceAliases": [f"alias/innovate/{own}/data"]})
-        assert not may(document, account, "kms:GenerateDataKey", key, **via_s3, **{"kms:ResourceAliases": [f"alias/innovate/{own}/secrets"]})
-        assert not may(document, account, "kms:Decrypt", key, **{"kms:ResourceAliases": [f"alias/innovate/{own}/data"]})
+        assert may(
+            document,
+            account,
+            "kms:GenerateDataKey",
+            key,
+            **via_s3,
+            **{"kms:ResourceAliases": [f"alias/innovate/{own}/data"]},
+        )
+        assert not may(
+            document,
+            account,
+            "kms:GenerateDataKey",
+            key,
+            **via_s3,
+            **{"kms:ResourceAliases": [f"alias/innovate/{own}/secrets"]},
+        )
+        assert not may(
+            document,
+            account,
+            "kms:Decrypt",
+            key,
+            **{"kms:ResourceAliases": [f"alias/innovate/{own}/data"]},
+        )
         # Nothing beyond the deploy: no IAM, no other data.
         assert not may(document, account, "iam:PassRole", f"arn:aws:iam::{account}:role/x")
         assert not may(document, account, "secretsmanager:GetSecretValue", "*")
 
 
 def test_prod_deploy_project_may_only_assume_the_production_deployer(templates: Templates) -> None:
-    document = managed_policy(templates, "innovate-development-delivery-pipeline", "DeployProdPolicy", DEV)
+    document = managed_policy(
+        templates, "innovate-development-delivery-pipeline", "DeployProdPolicy", DEV
+    )
     deployer = f"arn:aws:iam::{PROD}:role/innovate-security-delivery-deployer-prod"
     assert may(document, DEV, "sts:AssumeRole", deployer)
-    assert not may(document, DEV, "sts:AssumeRole", f"arn:aws:iam::{PROD}:role/cdk-hnb659fds-deploy-role-{PROD}-{REGION}")
+    assert not may(
+        document,
+        DEV,
+        "sts:AssumeRole",
+        f"arn:aws:iam::{PROD}:role/cdk-hnb659fds-deploy-role-{PROD}-{REGION}",
+    )
     assert not may(document, DEV, "eks:DescribeCluster", f"arn:aws:eks:{REGION}:{DEV}:cluster/c")

@@ -46,7 +46,11 @@ PIPELINE_PROJECTS = ResourceMatcher(
 )
 DELIVERY_BUCKETS = ResourceMatcher(
     cfn_type="AWS::S3::Bucket",
-    stacks=(DeliveryArtifactsStack, InfrastructurePipelineStack, InfrastructurePipelineReplicaStack),
+    stacks=(
+        DeliveryArtifactsStack,
+        InfrastructurePipelineStack,
+        InfrastructurePipelineReplicaStack,
+    ),
     path=r"(AccessLogs|Artifacts)/Resource",
     description="the pipeline artifact buckets and their access-log buckets",
 )
@@ -105,12 +109,17 @@ def _build_wildcards(naming: Naming, account: str, region: str) -> tuple[str, ..
     group = naming.delivery_log_group_name(BUILD_LOGS)
     projects = [
         *(naming.build_project_name(p) for p in PROJECTS),
-        *(naming.build_project_name(f"{verb}-{env}") for verb in ("deploy", "rollback") for env in ENVIRONMENTS),
+        *(
+            naming.build_project_name(f"{verb}-{env}")
+            for verb in ("deploy", "rollback")
+            for env in ENVIRONMENTS
+        ),
     ]
     bucket = naming.artifact_bucket_name
     return (
         *(
-            AWS + f"IAM5[Resource::arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{p}/*]"
+            AWS
+            + f"IAM5[Resource::arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{p}/*]"
             for p in projects
         ),
         AWS + f"IAM5[Resource::arn:aws:s3:::{bucket}/*]",
@@ -188,7 +197,10 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
                     AWS + "IAM5[" + w.format(account=development, region=region) + "]"
                     for w in CDK_PIPELINE_WILDCARDS
                 ),
-                AWS + f"IAM5[Resource::arn:aws:s3:::{naming.infrastructure_artifact_bucket_name('us-east-1')}/*]",
+                AWS
+                + "IAM5[Resource::arn:aws:s3:::"
+                + naming.infrastructure_artifact_bucket_name("us-east-1")
+                + "/*]",
                 *both("IAMNoInlinePolicy"),
             ),
             matcher=CDK_PIPELINE_POLICIES,

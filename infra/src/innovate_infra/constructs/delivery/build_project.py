@@ -133,10 +133,16 @@ class BuildProject(Construct):
             statements=statements,
             roles=[self.role],
         )
-        self.project = self._project("Project", props, props.project_name, props.description, props.buildspec)
+        self.project = self._project(
+            "Project", props, props.project_name, props.description, props.buildspec
+        )
         self.companions = [
             self._project(
-                f"Companion{index}", props, companion.project_name, companion.description, companion.buildspec
+                f"Companion{index}",
+                props,
+                companion.project_name,
+                companion.description,
+                companion.buildspec,
             )
             for index, companion in enumerate(props.companions, start=1)
         ]
@@ -148,7 +154,12 @@ class BuildProject(Construct):
         ]
 
     def _project(
-        self, construct_id: str, props: BuildProjectProps, name: str, description: str, buildspec: str
+        self,
+        construct_id: str,
+        props: BuildProjectProps,
+        name: str,
+        description: str,
+        buildspec: str,
     ) -> codebuild.CfnProject:
         github = props.github
         source = (
@@ -213,7 +224,9 @@ class BuildProject(Construct):
                             ),
                         ],
                         [
-                            codebuild.CfnProject.WebhookFilterProperty(type="EVENT", pattern="PUSH"),
+                            codebuild.CfnProject.WebhookFilterProperty(
+                                type="EVENT", pattern="PUSH"
+                            ),
                             codebuild.CfnProject.WebhookFilterProperty(
                                 type="HEAD_REF", pattern=f"^refs/heads/{re.escape(github.branch)}$"
                             ),

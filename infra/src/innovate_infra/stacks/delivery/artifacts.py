@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ecr as ecr
@@ -27,8 +28,8 @@ from innovate_infra.constructs.kms.encryption_key import (
 )
 from innovate_infra.constructs.logging.log_group import EncryptedLogGroup, EncryptedLogGroupProps
 from innovate_infra.naming import Naming
-from innovate_infra.stacks.delivery.pipeline import BUILD_LOGS
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+from innovate_infra.stacks.delivery.pipeline import BUILD_LOGS
 
 # Pipeline artifacts are only needed while an execution runs (and for a re-run of its
 # stages); releases are rolled back from images, not from artifacts.
@@ -51,7 +52,7 @@ class DeliveryArtifactsStackProps:
 
 
 class DeliveryArtifactsStack(PlatformStack):
-    ACCOUNT: AccountKey = "development"
+    ACCOUNT: ClassVar[AccountKey] = "development"
     PURPOSE = "delivery-artifacts"
     DESCRIPTION = "delivery key, image repository, artifact buckets, build and scan logs (stateful)"
     CLASSIFICATION = "internal"
@@ -75,7 +76,7 @@ class DeliveryArtifactsStack(PlatformStack):
             props=EncryptionKeyProps(
                 purpose="delivery",
                 alias=naming.delivery_key_alias,
-                description="delivery: pipeline artifacts, image repository, build logs, notifications",
+                description="delivery: artifacts, image repository, build logs, notifications",
                 removal_policy=retain,
                 administrator_arns=(
                     naming.cdk_exec_role_arn(account, region),
@@ -117,7 +118,10 @@ class DeliveryArtifactsStack(PlatformStack):
                 keep_tagged_images=props.keep_tagged_images,
                 untagged_expiry_days=props.untagged_expiry_days,
                 pullers=props.image_pullers,
-                pusher_arns=(naming.delivery_role_arn("image"), *naming.break_glass_principal_arns()),
+                pusher_arns=(
+                    naming.delivery_role_arn("image"),
+                    *naming.break_glass_principal_arns(),
+                ),
                 removal_policy=retain,
             ),
         ).repository
@@ -168,7 +172,8 @@ class DeliveryArtifactsStack(PlatformStack):
                 conditions={
                     "StringEquals": {"aws:SourceAccount": account},
                     "ArnLike": {
-                        "aws:SourceArn": f"arn:aws:s3:::{naming.infrastructure_artifact_bucket_name(region)}"
+                        "aws:SourceArn": "arn:aws:s3:::"
+                        + naming.infrastructure_artifact_bucket_name(region)
                     },
                 },
             )

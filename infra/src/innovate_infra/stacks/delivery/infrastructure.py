@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
-from aws_cdk import Duration, RemovalPolicy, Stage
+from aws_cdk import Duration, RemovalPolicy, Stage, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk import pipelines
 from constructs import Construct
 
 from innovate_infra.config.types import AccountKey
@@ -36,8 +36,8 @@ from innovate_infra.constructs.kms.encryption_key import (
 )
 from innovate_infra.constructs.logging.log_group import EncryptedLogGroup, EncryptedLogGroupProps
 from innovate_infra.naming import Naming
-from innovate_infra.stacks.delivery.artifacts import INFRASTRUCTURE_LOG_PREFIX
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+from innovate_infra.stacks.delivery.artifacts import INFRASTRUCTURE_LOG_PREFIX
 
 SYNTH_COMMANDS = ("make infra-synth infra-check",)
 ASSEMBLY_DIR = "infra/cdk.out"
@@ -65,7 +65,7 @@ class InfrastructurePipelineStackProps:
 
 
 class InfrastructurePipelineStack(PlatformStack):
-    ACCOUNT: AccountKey = "development"
+    ACCOUNT: ClassVar[AccountKey] = "development"
     PURPOSE = "infrastructure-pipeline"
     DESCRIPTION = "CDK Pipelines pipeline of the platform's infrastructure"
     CLASSIFICATION = "internal"
@@ -128,7 +128,8 @@ class InfrastructurePipelineStack(PlatformStack):
         # Server access logs to the delivery artifacts stack's log bucket (another stage: by
         # name; that bucket's policy admits this bucket as the source).
         cfn_bucket = bucket.node.default_child
-        assert isinstance(cfn_bucket, s3.CfnBucket)
+        if not isinstance(cfn_bucket, s3.CfnBucket):
+            raise TypeError("Bucket has no CfnBucket default child")
         cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
             destination_bucket_name=naming.artifact_access_log_bucket_name,
             log_file_prefix=INFRASTRUCTURE_LOG_PREFIX,
@@ -160,17 +161,17 @@ class InfrastructurePipelineStack(PlatformStack):
             cross_region_replication_buckets={
                 region: bucket,
                 **{
-                other: s3.Bucket.from_bucket_attributes(
-                    self,
-                    f"Artifacts{other.replace('-', '').capitalize()}",
-                    bucket_name=naming.infrastructure_artifact_bucket_name(other),
-                    encryption_key=kms.Key.from_key_arn(
+                    other: s3.Bucket.from_bucket_attributes(
                         self,
-                        f"ArtifactKey{other.replace('-', '').capitalize()}",
-                        f"arn:aws:kms:{other}:{account}:{naming.infrastructure_replica_key_alias}",
-                    ),
-                )
-                for other in props.replica_regions
+                        f"Artifacts{other.replace('-', '').capitalize()}",
+                        bucket_name=naming.infrastructure_artifact_bucket_name(other),
+                        encryption_key=kms.Key.from_key_arn(
+                            self,
+                            f"ArtifactKey{other.replace('-', '').capitalize()}",
+                            f"arn:aws:kms:{other}:{account}:{naming.infrastructure_replica_key_alias}",
+                        ),
+                    )
+                    for other in props.replica_regions
                 },
             },
             restart_execution_on_update=True,
@@ -223,5 +224,7 @@ class InfrastructurePipelineStack(PlatformStack):
         the security/logs account: give it a delivery-pipeline name (CDK leaves its name
         to CloudFormation, and nothing refers to it by name)."""
         for node in self.pipeline.node.find_all():
-            if isinstance(node, iam.CfnRole) and node.node.path.endswith("/Assets/FileRole/Resource"):
+            if isinstance(node, iam.CfnRole) and node.node.path.endswith(
+                "/Assets/FileRole/Resource"
+            ):
                 node.role_name = naming.delivery_role_name("infrastructure-assets")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -94,9 +95,11 @@ class DeliveryPipelineStackProps:
 
 
 class DeliveryPipelineStack(PlatformStack):
-    ACCOUNT: AccountKey = "development"
+    ACCOUNT: ClassVar[AccountKey] = "development"
     PURPOSE = "delivery-pipeline"
-    DESCRIPTION = "application pipeline, build projects, notifications, rebuild schedule, scan alarms"
+    DESCRIPTION = (
+        "application pipeline, build projects, notifications, rebuild schedule, scan alarms"
+    )
     CLASSIFICATION = "internal"
 
     def __init__(
@@ -139,7 +142,9 @@ class DeliveryPipelineStack(PlatformStack):
                 resources=[self.topic.topic_arn],
                 conditions={
                     "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": naming.delivery_alarm_arn_pattern(account, region)},
+                    "ArnLike": {
+                        "aws:SourceArn": naming.delivery_alarm_arn_pattern(account, region)
+                    },
                 },
             )
         )
@@ -356,7 +361,11 @@ class DeliveryPipelineStack(PlatformStack):
                 ),
                 iam.PolicyStatement(
                     sid="RunTheBuildProjects",
-                    actions=["codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"],
+                    actions=[
+                        "codebuild:BatchGetBuilds",
+                        "codebuild:StartBuild",
+                        "codebuild:StopBuild",
+                    ],
                     resources=[project.project_arn for project in projects],
                 ),
                 iam.PolicyStatement(

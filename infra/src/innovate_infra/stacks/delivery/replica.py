@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -31,7 +32,7 @@ class InfrastructurePipelineReplicaStackProps:
 
 
 class InfrastructurePipelineReplicaStack(PlatformStack):
-    ACCOUNT: AccountKey = "development"
+    ACCOUNT: ClassVar[AccountKey] = "development"
     PURPOSE = "infrastructure-pipeline-replica"
     DESCRIPTION = "infrastructure pipeline: artifact bucket and key of a second region (stateful)"
     CLASSIFICATION = "internal"

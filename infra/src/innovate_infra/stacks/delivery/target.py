@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from constructs import Construct
 
@@ -27,7 +28,7 @@ class DeliveryTargetStackProps:
 
 
 class DeliveryTargetStack(PlatformStack):
-    ACCOUNT: AccountKey = "production"
+    ACCOUNT: ClassVar[AccountKey] = "production"
     PURPOSE = "delivery-target"
     DESCRIPTION = "deployer role assumed by the delivery pipeline's prod deploy (stateless)"
     CLASSIFICATION = "internal"
