@@ -6,6 +6,8 @@
 # public endpoints. Any failure after the upgrade aborts the Rollout (traffic stays on the
 # old version) and rolls the Helm release back, and the script fails.
 source "$(dirname "$0")/lib.sh"
+# The ERR trap must also fire inside functions (wait_for_phase, parameter).
+set -o errtrace
 
 require_env deploy
 require_tag

@@ -559,7 +559,7 @@ class InfrastructurePipelineStage(Stage):
             ),
         )
         for replica in self.replicas:
-            self.pipeline.add_dependency(replica)
+            self.pipeline.add_stack_dependency(replica)
 
     def stacks(self) -> list[PlatformStack]:
         return [*self.replicas, self.pipeline]

@@ -12,8 +12,9 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-# CodeBuild's curated Linux image (Python 3.12, Node 22, Docker); pinned by name.
-BUILD_IMAGE = "aws/codebuild/standard:7.0"
+# CodeBuild's curated Amazon Linux 2023 image (Python 3.12, Node 22, Docker, and
+# PostgreSQL 16 server packages for the API's tests); pinned by name.
+BUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
 
 
 @dataclass(frozen=True)
@@ -237,5 +238,5 @@ class BuildProject(Construct):
                 else None
             ),
         )
-        project.add_dependency(self.policy.node.default_child)  # type: ignore[arg-type]
+        project.node.add_dependency(self.policy)
         return project

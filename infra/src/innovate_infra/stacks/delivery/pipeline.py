@@ -557,7 +557,7 @@ class DeliveryPipelineStack(PlatformStack):
             ],
             stages=stages,
         )
-        self.pipeline.add_dependency(policy.node.default_child)  # type: ignore[arg-type]
+        self.pipeline.node.add_dependency(policy)
 
     # -- notifications, rebuilds, scan alarms ---------------------------------------------
 
@@ -574,7 +574,7 @@ class DeliveryPipelineStack(PlatformStack):
                     target_type="SNS", target_address=self.topic.topic_arn
                 )
             ],
-        ).add_dependency(self.pipeline)
+        ).node.add_dependency(self.pipeline)
 
     def _rebuild_schedule(self) -> None:
         props = self._props
@@ -630,7 +630,7 @@ class DeliveryPipelineStack(PlatformStack):
                     maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
                 ),
             ),
-        ).add_dependency(self.pipeline)
+        ).node.add_dependency(self.pipeline)
 
     def _scan_alarms(self) -> None:
         props = self._props
