@@ -4,7 +4,8 @@
 #
 #   make image-tag GIT_SHA=<sha> [REBUILD=true]     the tag the build pushes (never "latest")
 #   make image-release GIT_SHA=<sha> IMAGE_TAG=<tag> IMAGE_REPOSITORY_URI=<uri>
-#   make deploy ENV=dev|staging|prod IMAGE_TAG=<tag> IMAGE_REPOSITORY_URI=<uri> [WEB_DIST=web/dist]
+#   make image-digest GIT_SHA=<sha> IMAGE_TAG=<tag>  the pushed image's digest
+#   make deploy ENV=dev|staging|prod GIT_SHA=<sha> IMAGE_DIGEST=sha256:<hex> IMAGE_REPOSITORY_URI=<uri> [WEB_DIST=web/dist]
 #   make rollback ENV=dev|staging|prod [REVISION=<helm revision>]
 #
 # deploy and rollback need AWS credentials for the environment's account (or DEPLOY_ROLE_ARN
@@ -18,18 +19,22 @@ ENV ?=
 IMAGE_TAG ?=
 GIT_SHA ?=
 REBUILD ?= false
+IMAGE_DIGEST ?=
 WEB_DIST ?= $(ROOT)/web/dist
 REVISION ?=
 
-export PROJECT ENV IMAGE_TAG GIT_SHA REBUILD WEB_DIST REVISION
+export PROJECT ENV IMAGE_TAG IMAGE_DIGEST GIT_SHA REBUILD WEB_DIST REVISION
 
-.PHONY: image-tag image-release deploy rollback
+.PHONY: image-tag image-release image-digest deploy rollback
 
 image-tag:
 	@$(DEPLOY_SCRIPTS)/image.sh tag
 
 image-release:
 	@$(DEPLOY_SCRIPTS)/image.sh release
+
+image-digest:
+	@$(DEPLOY_SCRIPTS)/image.sh digest
 
 deploy:
 	@$(DEPLOY_SCRIPTS)/deploy.sh

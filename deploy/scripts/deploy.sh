@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make deploy ENV=<env> IMAGE_TAG=<tag>: release the API blue/green and the SPA to one
+# make deploy ENV=<env> GIT_SHA=<sha> IMAGE_DIGEST=<digest>: release the API blue/green and the SPA to one
 # environment. The chart's migration Job (a Helm hook) runs before the new version starts;
 # the Rollout brings the new version up behind the preview Service and runs its analysis;
 # this script promotes it, uploads the SPA, invalidates CloudFront and smoke-tests the
@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 set -o errtrace
 
 require_env deploy
-require_tag
+[[ "${GIT_SHA:-}" =~ ^[0-9a-f]{40}$ ]] || die "GIT_SHA is required: the 40-character commit id of the release (the chart's image.tag; 'latest' is never deployed)"
+[[ "${IMAGE_DIGEST:-}" =~ ^sha256:[0-9a-f]{64}$ ]] || die "IMAGE_DIGEST is required: the pushed image's sha256:<64 hex> digest (make image-digest)"
 [ -n "${IMAGE_REPOSITORY_URI:-}" ] || die "IMAGE_REPOSITORY_URI is required (the API's ECR repository URI)"
 require_tools aws kubectl helm curl
 [ -d "$CHART" ] || die "the chart is missing: $CHART"
@@ -29,11 +30,21 @@ on_failure() {
 }
 trap on_failure ERR
 
-step "helm upgrade $RELEASE ($ENV, $IMAGE_TAG)"
+# The chart's values from the environment's stacks (never defaulted in the chart).
+target_group=$(parameter target-group-arn)
+jwt_secret=$(parameter jwt-secret-id)
+database_host=$(parameter database-host)
+database_secret=$(parameter database-secret-id)
+
+step "helm upgrade $RELEASE ($ENV, $GIT_SHA @ $IMAGE_DIGEST)"
 upgraded=true
 helm upgrade --install "$RELEASE" "$CHART" -n "$NAMESPACE" --create-namespace \
   -f "$CHART/values-$ENV.yaml" \
-  --set "image.repository=$IMAGE_REPOSITORY_URI" --set "image.tag=$IMAGE_TAG" \
+  --set "image.repository=$IMAGE_REPOSITORY_URI" --set "image.tag=$GIT_SHA" \
+  --set "image.digest=$IMAGE_DIGEST" \
+  --set "targetGroupBinding.targetGroupARN=$target_group" \
+  --set "jwtSecret.secretId=$jwt_secret" \
+  --set "database.host=$database_host" --set "database.secretId=$database_secret" \
   --timeout 15m
 
 step "wait for the preview and its analysis"
@@ -55,8 +66,8 @@ aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*
 step "smoke test"
 api=$(parameter api-url)
 spa=$(parameter spa-url)
-curl -fsS --max-time 20 --retry 5 --retry-delay 5 --retry-all-errors "$api/api/v1/version" | grep -q "${IMAGE_TAG:0:40}" \
-  || { echo "smoke: $api/api/v1/version does not report $IMAGE_TAG" >&2; false; }
+curl -fsS --max-time 20 --retry 5 --retry-delay 5 --retry-all-errors "$api/api/v1/version" | grep -q "$GIT_SHA" \
+  || { echo "smoke: $api/api/v1/version does not report $GIT_SHA" >&2; false; }
 curl -fsS --max-time 20 --retry 5 --retry-delay 5 --retry-all-errors -o /dev/null "$spa/"
 trap - ERR
-echo "deployed $IMAGE_TAG to $ENV"
+echo "deployed $GIT_SHA ($IMAGE_DIGEST) to $ENV"

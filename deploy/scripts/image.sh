@@ -3,6 +3,7 @@
 #                   for the daily rebuild (tags are immutable; the repository refuses reuse)
 # image.sh release  build the API image with a fresh base image and push it (CodeBuild,
 #                   privileged: needs a Docker engine)
+# image.sh digest   the pushed image's registry digest (sha256:...)
 source "$(dirname "$0")/lib.sh"
 
 [[ "${GIT_SHA:-}" =~ ^[0-9a-f]{40}$ ]] || die "GIT_SHA must be the 40-character commit id (got '${GIT_SHA:-}')"
@@ -28,5 +29,14 @@ case "${1:-}" in
     step "push"
     docker push "$IMAGE_REPOSITORY_URI:$IMAGE_TAG"
     ;;
-  *) die "usage: image.sh tag|release" ;;
+  digest)
+    # The registry's digest of what was pushed: the deploys pin repository@digest.
+    require_tag
+    [ -n "${IMAGE_REPOSITORY_URI:-}" ] || die "IMAGE_REPOSITORY_URI is required"
+    require_tools docker
+    docker inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$IMAGE_REPOSITORY_URI:$IMAGE_TAG" \
+      | sed -n "s|^$IMAGE_REPOSITORY_URI@||p" | head -n 1 | grep -E '^sha256:[0-9a-f]{64}$' \
+      || die "no registry digest for $IMAGE_REPOSITORY_URI:$IMAGE_TAG (was it pushed?)"
+    ;;
+  *) die "usage: image.sh tag|release|digest" ;;
 esac

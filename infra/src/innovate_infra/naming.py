@@ -28,6 +28,10 @@ DEPLOYMENT_PARAMETERS = {
     "api-url": "edge: the public API base URL (https://...)",
     "spa-url": "edge: the SPA's public URL (https://...)",
     "cluster-name": "compute: the EKS cluster",
+    "target-group-arn": "edge: the ALB's IP target group (the chart's TargetGroupBinding)",
+    "jwt-secret-id": "environment: the token signing key's Secrets Manager secret",
+    "database-host": "database: the RDS endpoint",
+    "database-secret-id": "database: the RDS-managed secret of the API's user",
 }
 
 
@@ -176,8 +180,9 @@ class Naming:
         return f"alias/{self.project}/delivery"
 
     def image_repository_name(self, name: str) -> str:
-        """``<project>/<name>``: the API image's ECR repository."""
-        return f"{self.project}/{name}"
+        """``<project>-<name>``: the API image's ECR repository (the chart's default
+        ``image.repository`` names it too)."""
+        return f"{self.project}-{name}"
 
     @property
     def artifact_bucket_name(self) -> str:

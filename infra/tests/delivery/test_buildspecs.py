@@ -65,7 +65,7 @@ def test_contract_targets_are_pending() -> None:
 
 def test_image_build_exports_its_tag_and_never_uses_latest() -> None:
     spec = yaml.safe_load((BUILDSPECS / "image.yml").read_text())
-    assert spec["env"]["exported-variables"] == ["IMAGE_TAG"]
+    assert spec["env"]["exported-variables"] == ["IMAGE_TAG", "IMAGE_DIGEST"]
     assert not [c for c in commands_of(spec) if "latest" in c]
     script = (ROOT / "deploy" / "scripts" / "image.sh").read_text()
     # The one tag the build writes and pushes is the checked IMAGE_TAG.
@@ -106,6 +106,7 @@ def bare_path(tmp_path: Path) -> str:
 
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
+DIGEST = "sha256:" + "ab" * 32
 
 
 def test_deploy_names_a_missing_or_unknown_environment(bare_path: str) -> None:
@@ -117,16 +118,15 @@ def test_deploy_names_a_missing_or_unknown_environment(bare_path: str) -> None:
 
 
 def test_deploy_refuses_latest_and_names_missing_tools(bare_path: str) -> None:
-    result = run_make("deploy", "ENV=dev", "IMAGE_TAG=latest", path=bare_path)
+    result = run_make("deploy", "ENV=dev", "GIT_SHA=latest", path=bare_path)
     assert result.returncode != 0
     assert "'latest' is never deployed" in result.stderr
+    result = run_make("deploy", "ENV=dev", f"GIT_SHA={SHA}", "IMAGE_DIGEST=latest", path=bare_path)
+    assert "IMAGE_DIGEST is required" in result.stderr
     result = run_make(
-        "deploy",
-        "ENV=dev",
-        f"IMAGE_TAG={SHA}",
-        path=bare_path,
-        IMAGE_REPOSITORY_URI="r/innovate/api",
-    )
+        "deploy", "ENV=dev", f"GIT_SHA={SHA}", f"IMAGE_DIGEST={DIGEST}", path=bare_path,
+        IMAGE_REPOSITORY_URI="r/innovate-api",
+    )  # fmt: skip
     assert result.returncode != 0
     assert "missing tools: aws kubectl helm" in result.stderr
 
@@ -147,12 +147,18 @@ def test_deploy_and_rollback_fail_clearly_without_credentials(bare_path: str) ->
     web.mkdir()
     (web / "index.html").write_text("<!doctype html>")
     chart = ROOT / "deploy" / "charts" / "innovate-api"
-    deploy_args = ("deploy", "ENV=dev", f"IMAGE_TAG={SHA}", f"WEB_DIST={web}")
+    deploy_args = (
+        "deploy",
+        "ENV=dev",
+        f"GIT_SHA={SHA}",
+        f"IMAGE_DIGEST={DIGEST}",
+        f"WEB_DIST={web}",
+    )
     if not (chart / "values-dev.yaml").is_file():
-        result = run_make(*deploy_args, path=bare_path, IMAGE_REPOSITORY_URI="r/innovate/api")
+        result = run_make(*deploy_args, path=bare_path, IMAGE_REPOSITORY_URI="r/innovate-api")
         assert "the chart is missing" in result.stderr or "no values file for dev" in result.stderr
     else:
-        result = run_make(*deploy_args, path=bare_path, IMAGE_REPOSITORY_URI="r/innovate/api")
+        result = run_make(*deploy_args, path=bare_path, IMAGE_REPOSITORY_URI="r/innovate-api")
         assert "no usable AWS credentials" in result.stderr
     assert result.returncode != 0
     result = run_make("rollback", "ENV=prod", path=bare_path)

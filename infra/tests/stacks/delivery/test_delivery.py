@@ -30,7 +30,7 @@ def test_image_repository_is_immutable_scanned_encrypted_and_pruned(
     templates: Templates, platform: PlatformConfig
 ) -> None:
     repo = one(templates[ARTIFACTS], "AWS::ECR::Repository")
-    assert repo["RepositoryName"] == "innovate/api"
+    assert repo["RepositoryName"] == "innovate-api"
     assert repo["ImageTagMutability"] == "IMMUTABLE"
     assert repo["ImageScanningConfiguration"] == {"ScanOnPush": True}
     assert repo["EncryptionConfiguration"]["EncryptionType"] == "KMS"
@@ -205,7 +205,7 @@ def test_one_scan_rule_metric_and_alarm_per_configured_severity(
     for severity, threshold in thresholds.items():
         rule = rules[f"innovate-delivery-image-scan-{severity.lower()}"]
         pattern = rule["EventPattern"]
-        assert pattern["detail"]["repository-name"] == ["innovate/api"]
+        assert pattern["detail"]["repository-name"] == ["innovate-api"]
         assert pattern["detail"]["finding-severity-counts"] == {
             severity: [{"numeric": [">=", threshold]}]
         }

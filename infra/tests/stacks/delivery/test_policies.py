@@ -23,7 +23,7 @@ DEV = "333333333333"
 PROD = "444444444444"
 OTHER = "999999999999"
 ORG = "o-exampleorg1"
-REPO = f"arn:aws:ecr:{REGION}:{DEV}:repository/innovate/api"
+REPO = f"arn:aws:ecr:{REGION}:{DEV}:repository/innovate-api"
 PULL = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
 PUSH = ("ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload")
 

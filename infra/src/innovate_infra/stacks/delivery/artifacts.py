@@ -136,7 +136,7 @@ class DeliveryArtifactsStack(PlatformStack):
                     scan_frequency="CONTINUOUS_SCAN" if props.enhanced_scanning else "SCAN_ON_PUSH",
                     repository_filters=[
                         ecr.CfnRegistryScanningConfiguration.RepositoryFilterProperty(
-                            filter=f"{naming.project}/*", filter_type="WILDCARD"
+                            filter=f"{naming.project}-*", filter_type="WILDCARD"
                         )
                     ],
                 )

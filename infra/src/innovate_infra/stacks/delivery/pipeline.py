@@ -423,6 +423,7 @@ class DeliveryPipelineStack(PlatformStack):
         release_variables = {
             "GIT_SHA": "#{SourceVariables.CommitId}",
             "IMAGE_TAG": "#{Image.IMAGE_TAG}",
+            "IMAGE_DIGEST": "#{Image.IMAGE_DIGEST}",
         }
         stages = [
             codepipeline.CfnPipeline.StageDeclarationProperty(
