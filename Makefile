@@ -43,6 +43,7 @@ include infra/infra.mk
 include bench/api/bench-api.mk
 include deploy/charts/chart.mk
 include web/web.mk
+include deploy/deploy.mk
 
 .PHONY: help up down status test lint synth check bench python-version checkov-install
 

@@ -44,8 +44,7 @@ class Synth:
 
     def templates(self) -> dict[str, dict[str, Any]]:
         """Every template, keyed by stack name (e.g. innovate-dev-network)."""
-        stacks = [s for stage in self.built.environments for s in stage.stacks()]
-        stacks += self.accounts.stacks()
+        stacks = [s for stage in self.built.stages() for s in stage.stacks()]
         return {
             stack.stack_name: json.loads(
                 (
@@ -66,13 +65,18 @@ def synthesize(platform: PlatformConfig, outdir: Path) -> Synth:
 
 def with_security_lake(platform: PlatformConfig) -> PlatformConfig:
     """The platform with Security Lake switched on (and no environments: the lake is an
-    account-level concern, and the environments are covered by the session synth)."""
+    account-level concern, and the environments are covered by the session synth). It
+    also covers delivery before the GitHub connection exists (``connection_arn: null``:
+    the delivery stack creates the connection, no infrastructure pipeline yet)."""
     accounts = platform.accounts
     lake = accounts.security_lake.model_copy(update={"enabled": True})
+    delivery = platform.delivery
+    source = delivery.source.model_copy(update={"connection_arn": None})
     return platform.model_copy(
         update={
             "accounts": accounts.model_copy(update={"security_lake": lake}),
             "environments": {},
+            "delivery": delivery.model_copy(update={"source": source}),
         }
     )
 

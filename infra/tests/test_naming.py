@@ -36,8 +36,7 @@ def test_stack_names_follow_the_configured_project(platform: PlatformConfig) -> 
     )
     app = create_app()
     built = build_platform(app, renamed)
-    stacks = [s for stage in built.environments for s in stage.stacks()]
-    stacks += built.accounts.stacks()
+    stacks = [s for stage in built.stages() for s in stage.stacks()]
     assert sorted(s.stack_name for s in stacks) == sorted(
         [
             f"acme-{env}-{p}"
@@ -67,6 +66,11 @@ def test_stack_names_follow_the_configured_project(platform: PlatformConfig) -> 
             "acme-management-delegation-us-east-1",
             "acme-security-organization-us-east-1",
             "acme-management-cost",
+            "acme-development-delivery-artifacts",
+            "acme-development-delivery-pipeline",
+            "acme-production-delivery-target",
+            "acme-development-infrastructure-pipeline",
+            "acme-development-infrastructure-pipeline-replica-us-east-1",
         ]
     )
 

@@ -10,12 +10,18 @@ from typing import Any
 
 from aws_cdk import App
 
-from innovate_infra.compliance.checks import enable_compliance
+from innovate_infra.compliance.checks import apply_suppressions, enable_compliance
 from innovate_infra.compliance.suppressions import registry
 from innovate_infra.config import ConfigError, ConfigIssue, PlatformConfig
 from innovate_infra.config.loader import ACCOUNTS_FILE
 from innovate_infra.naming import Naming
-from innovate_infra.stages import AccountsStage, EnvironmentStage
+from innovate_infra.stacks.delivery.infrastructure import PipelineStage
+from innovate_infra.stages import (
+    AccountsStage,
+    DeliveryStage,
+    EnvironmentStage,
+    InfrastructurePipelineStage,
+)
 
 INFRA_DIR = Path(__file__).resolve().parents[2]
 
@@ -86,16 +92,27 @@ class Platform:
     naming: Naming
     environments: list[EnvironmentStage]
     accounts: AccountsStage
+    delivery: DeliveryStage
+    pipeline: InfrastructurePipelineStage | None
+    """None until ``delivery.source.connection_arn`` names a connection (docs/delivery.md)."""
+
+    def stages(
+        self,
+    ) -> list[EnvironmentStage | AccountsStage | DeliveryStage | InfrastructurePipelineStage]:
+        """Every stage of the app."""
+        pipeline = [self.pipeline] if self.pipeline is not None else []
+        return [*self.environments, self.accounts, self.delivery, *pipeline]
 
 
 def build_platform(app: App, platform: PlatformConfig) -> Platform:
     """Everything the platform deploys, with the policy gates attached to the whole app:
-    one stage per environment (config order: dev, staging, prod), then the stage of the
-    management and security/logs account stacks.
+    one stage per environment (config order: dev, staging, prod), the stage of the
+    management and security/logs account stacks, the delivery stage and, once the GitHub
+    connection exists, the infrastructure pipeline that deploys all of them.
 
     Extension point: stages and stacks of later issues are added here, before
     ``enable_compliance``, so that the same cdk-nag packs, acknowledgments, checkov skips
-    and tag checks cover them.
+    and tag checks cover them (the pipeline stage, built last, gets them explicitly).
     """
     apply_bootstrap_qualifier(app, platform)
     naming = Naming(platform)
@@ -104,5 +121,43 @@ def build_platform(app: App, platform: PlatformConfig) -> Platform:
         for env in platform.environments.values()
     ]
     accounts = AccountsStage(app, platform=platform, naming=naming)
-    enable_compliance(app, registry(naming))
-    return Platform(naming=naming, environments=environments, accounts=accounts)
+    delivery = DeliveryStage(app, platform=platform, naming=naming)
+    suppressions = registry(naming)
+    # Before the pipeline: CDK Pipelines synthesizes each stage it adds, so every stage
+    # must carry its aspects by then.
+    enable_compliance(app, suppressions)
+    pipeline = None
+    connection = platform.delivery.source.connection_arn
+    if connection is not None:
+        # The same Stage objects: the pipeline deploys exactly what `make synth` builds.
+        by_name = {stage.stage_name: stage for stage in environments}
+        order: list[PipelineStage] = [
+            PipelineStage(
+                accounts,
+                approval="Account-level change (organization, guardrails, "
+                "identity, log archive, detection): review the diff, then approve.",
+            ),
+            *(
+                PipelineStage(
+                    stage,
+                    approval=(
+                        f"Deploy {name} to Production: check staging, then approve."
+                        if platform.environments[name].account == "production"
+                        else None
+                    ),
+                )
+                for name, stage in by_name.items()
+            ),
+            PipelineStage(delivery, approval=None),
+        ]
+        pipeline = InfrastructurePipelineStage(
+            app, platform=platform, naming=naming, connection_arn=connection, stages=order
+        )
+        apply_suppressions(pipeline, suppressions)
+    return Platform(
+        naming=naming,
+        environments=environments,
+        accounts=accounts,
+        delivery=delivery,
+        pipeline=pipeline,
+    )

@@ -20,6 +20,20 @@ NETWORK_LOGS: LogPurpose = "flowlogs"
 SSO_ROLE_PATH = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/"
 ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
 
+# What an environment publishes in SSM for the deploy step (``deployment_parameter_name``),
+# and which stack writes it.
+DEPLOYMENT_PARAMETERS = {
+    "spa-bucket-name": "edge: the SPA's S3 bucket",
+    "spa-distribution-id": "edge: the SPA's CloudFront distribution",
+    "api-url": "edge: the public API base URL (https://...)",
+    "spa-url": "edge: the SPA's public URL (https://...)",
+    "cluster-name": "compute: the EKS cluster",
+    "target-group-arn": "edge: the ALB's IP target group (the chart's TargetGroupBinding)",
+    "jwt-secret-id": "environment: the token signing key's Secrets Manager secret",
+    "database-host": "database: the RDS endpoint",
+    "database-secret-id": "database: the RDS-managed secret of the API's user",
+}
+
 
 class Naming:
     def __init__(self, platform: PlatformConfig) -> None:
@@ -254,7 +268,126 @@ class Naming:
     def security_lake_subscriber_name(self) -> str:
         return f"{self.project}-athena"
 
+    # -- delivery (Development account; issue #11) --------------------------------------
+
+    @property
+    def delivery_accounts(self) -> tuple[str, str, str]:
+        """(Development account, Production account, home region) of the delivery stacks."""
+        return (self._development, self._production, self._region)
+
+    @property
+    def delivery_key_alias(self) -> str:
+        return f"alias/{self.project}/delivery"
+
+    def image_repository_name(self, name: str) -> str:
+        """``<project>-<name>``: the API image's ECR repository (the chart's default
+        ``image.repository`` names it too)."""
+        return f"{self.project}-{name}"
+
+    @property
+    def artifact_bucket_name(self) -> str:
+        return f"{self.project}-delivery-artifacts-{self._development}-{self._region}"
+
+    @property
+    def artifact_access_log_bucket_name(self) -> str:
+        return self.artifact_access_log_bucket_name_in(self._region)
+
+    def artifact_access_log_bucket_name_in(self, region: str) -> str:
+        return f"{self.project}-delivery-access-logs-{self._development}-{region}"
+
+    def infrastructure_artifact_bucket_name(self, region: str) -> str:
+        return f"{self.project}-infra-pipeline-{self._development}-{region}"
+
+    @property
+    def infrastructure_replica_key_alias(self) -> str:
+        return f"alias/{self.project}/delivery-infrastructure"
+
+    def delivery_log_group_name(self, name: str) -> str:
+        return f"/{self.project}/delivery/{name}"
+
+    def build_project_name(self, purpose: str) -> str:
+        """A CodeBuild project: ``<project>-<purpose>`` (e.g. innovate-deploy-prod)."""
+        return f"{self.project}-{purpose}"
+
+    @property
+    def application_pipeline_name(self) -> str:
+        return f"{self.project}-delivery"
+
+    @property
+    def infrastructure_pipeline_name(self) -> str:
+        return f"{self.project}-infrastructure"
+
+    def delivery_role_name(self, purpose: str) -> str:
+        """A role of the delivery pipelines in the Development account. The name falls
+        under ``delivery_pipeline_role_arns`` (the SCP lets only these and break-glass
+        assume production's CDK deploy roles) and under the baseline SCP's protection."""
+        return self.security_role_name(f"delivery-pipeline-{purpose}")
+
+    def delivery_role_arn(self, purpose: str) -> str:
+        return f"arn:aws:iam::{self._development}:role/{self.delivery_role_name(purpose)}"
+
+    def deployer_role_name(self, environment: str) -> str:
+        """The role that deploys the API to one environment's cluster (helm, kubectl, the
+        SPA upload and the CloudFront invalidation). dev and staging: the deploy project's
+        own role in the Development account; prod: the cross-account role in the
+        Production account that the prod deploy project assumes. The environment's EKS
+        cluster gives this role an access entry."""
+        if environment == "prod":
+            return self.security_role_name("delivery-deployer-prod")
+        return self.delivery_role_name(f"deploy-{environment}")
+
+    def deployer_role_arn(self, environment: str, account: str) -> str:
+        return f"arn:aws:iam::{account}:role/{self.deployer_role_name(environment)}"
+
+    def deployment_parameter_name(self, environment: str, key: str) -> str:
+        """SSM parameters the environment's stacks publish for the deploy step
+        (``DEPLOYMENT_PARAMETERS``): ``/<project>/<env>/deploy/<key>``."""
+        if key not in DEPLOYMENT_PARAMETERS:
+            raise ValueError(f"{key!r} is not one of {sorted(DEPLOYMENT_PARAMETERS)}")
+        return f"/{self.project}/{environment}/deploy/{key}"
+
+    def deployment_parameter_arn_pattern(self, environment: str, account: str, region: str) -> str:
+        return f"arn:aws:ssm:{region}:{account}:parameter/{self.project}/{environment}/deploy/*"
+
+    def spa_bucket_arn_pattern(self, environment: str) -> str:
+        """The environment's SPA bucket: the edge stack names it ``<project>-<env>-spa-*``
+        (the deploy role's upload grant names the bucket by this pattern)."""
+        return f"arn:aws:s3:::{self.prefix(environment)}-spa-*"
+
+    @property
+    def delivery_topic_name(self) -> str:
+        return f"{self.project}-delivery-notifications"
+
+    def delivery_alarm_name(self, name: str) -> str:
+        return f"{self.project}-delivery-{name}"
+
+    def delivery_alarm_arn_pattern(self, account: str, region: str) -> str:
+        return f"arn:aws:cloudwatch:{region}:{account}:alarm:{self.project}-delivery-*"
+
+    @property
+    def image_scan_log_group_name(self) -> str:
+        """EventBridge writes scan events here; CloudWatch Logs targets of EventBridge
+        rules live under ``/aws/events/``."""
+        return f"/aws/events/{self.project}/delivery/image-scans"
+
+    def image_scan_rule_name(self, severity: str) -> str:
+        return f"{self.project}-delivery-image-scan-{severity.lower()}"
+
+    @property
+    def rebuild_schedule_name(self) -> str:
+        return f"{self.project}-delivery-daily-rebuild"
+
+    def cluster_node_role_arn_pattern(self, environment: str, account: str) -> str:
+        """The environment's EKS node roles (managed node group and Karpenter nodes): the
+        compute stack names them ``<project>-<env>-node-*`` so that the image repository
+        policy can admit their pulls."""
+        return f"arn:aws:iam::{account}:role/{self.prefix(environment)}-node-*"
+
     # -- principals named in policies --------------------------------------------------
+
+    def cdk_deploy_role_arn(self, account: str, region: str) -> str:
+        role = f"cdk-{self._cdk_qualifier}-deploy-role-{account}-{region}"
+        return f"arn:aws:iam::{account}:role/{role}"
 
     def cdk_exec_role_arn(self, account: str, region: str) -> str:
         role = f"cdk-{self._cdk_qualifier}-cfn-exec-role-{account}-{region}"

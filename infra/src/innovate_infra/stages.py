@@ -12,6 +12,7 @@ renaming either replaces resources.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.cdn.security_headers import load_security_headers
 from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
+from innovate_infra.constructs.delivery.deployer import DeployTarget
 from innovate_infra.constructs.eks.addons import AddonVersions, ChartVersions
 from innovate_infra.constructs.eks.cluster import ClusterAccess
 from innovate_infra.constructs.eks.karpenter import SUBNET_DISCOVERY_TAG, NodePoolSpec
@@ -52,6 +54,25 @@ from innovate_infra.stacks.accounts.regional import (
 )
 from innovate_infra.stacks.accounts.security_lake import SecurityLakeStack
 from innovate_infra.stacks.base import PlatformStack, StackSettings
+from innovate_infra.stacks.delivery.artifacts import (
+    DeliveryArtifactsStack,
+    DeliveryArtifactsStackProps,
+)
+from innovate_infra.stacks.delivery.infrastructure import (
+    InfrastructurePipelineStack,
+    InfrastructurePipelineStackProps,
+    PipelineStage,
+)
+from innovate_infra.stacks.delivery.pipeline import (
+    DeliveryPipelineStack,
+    DeliveryPipelineStackProps,
+    Release,
+)
+from innovate_infra.stacks.delivery.replica import (
+    InfrastructurePipelineReplicaStack,
+    InfrastructurePipelineReplicaStackProps,
+)
+from innovate_infra.stacks.delivery.target import DeliveryTargetStack, DeliveryTargetStackProps
 from innovate_infra.stacks.environment.cluster import (
     ClusterStack,
     ClusterStackProps,
@@ -96,6 +117,10 @@ DATABASE_PORT = 5432
 # signing key; the migration Job connects as master to bootstrap the app role and migrate.
 API_SERVICE_ACCOUNT = "innovate-api"
 MIGRATION_SERVICE_ACCOUNT = "innovate-api-migrate"
+DELIVERY_STAGE = "delivery"
+PIPELINE_STAGE = "pipeline"
+# The CDK CLI the infrastructure pipeline installs (the version infra/package.json pins).
+CDK_CLI_VERSION = "2.1148.1"
 # Key prefix of the environments' Route 53 Resolver query logs in the network-log bucket.
 DNS_QUERY_LOGS_PREFIX = "dns-query-logs"
 # The SPA's response headers: one file for CloudFront and the local front server.
@@ -694,3 +719,194 @@ class EnvironmentStage(Stage):
             self.edge,
             self.web,
         ]
+
+
+def _account_stack_settings(
+    platform: PlatformConfig, naming: Naming, stack: _AccountStackClass
+) -> StackSettings:
+    return StackSettings(
+        name=naming.stack_name(stack.ACCOUNT, stack.PURPOSE),
+        account=platform.account_id(stack.ACCOUNT),
+        region=platform.home_region,
+        description=f"{naming.project}: {stack.DESCRIPTION}",
+        termination_protection=True,
+        tags=platform.shared_tags(stack.CLASSIFICATION),
+    )
+
+
+def deploy_target(platform: PlatformConfig, naming: Naming, env: EnvironmentConfig) -> DeployTarget:
+    account = platform.environment_account_id(env)
+    return DeployTarget(
+        environment=env.name,
+        account=account,
+        region=env.region,
+        parameter_arn_pattern=naming.deployment_parameter_arn_pattern(
+            env.name, account, env.region
+        ),
+        spa_bucket_arn_pattern=naming.spa_bucket_arn_pattern(env.name),
+        data_key_alias=naming.key_alias(env.name, "data"),
+    )
+
+
+class DeliveryStage(Stage):
+    """The application's delivery (issue #11): in the Development account the artifacts
+    (stateful) and the pipeline; in the Production account the deployer role that the
+    prod deploy assumes. The two accounts' stacks share nothing but names."""
+
+    def __init__(self, scope: Construct, *, platform: PlatformConfig, naming: Naming) -> None:
+        super().__init__(scope, DELIVERY_STAGE)
+        delivery = platform.delivery
+        development = platform.account_id("development")
+        production = platform.account_id("production")
+        remote = [
+            env for env in platform.environments.values()
+            if platform.environment_account_id(env) != development
+        ]  # fmt: skip
+        self.artifacts = DeliveryArtifactsStack(
+            self,
+            "DeliveryArtifacts",
+            settings=_account_stack_settings(platform, naming, DeliveryArtifactsStack),
+            props=DeliveryArtifactsStackProps(
+                naming=naming,
+                repository=delivery.image.repository,
+                keep_tagged_images=delivery.image.keep_tagged_images,
+                untagged_expiry_days=delivery.image.untagged_expiry_days,
+                enhanced_scanning=delivery.image.enhanced_scanning,
+                log_retention_days=delivery.log_retention_days,
+                image_pullers=[
+                    (
+                        platform.environment_account_id(env),
+                        [
+                            naming.cluster_node_role_arn_pattern(
+                                env.name, platform.environment_account_id(env)
+                            )
+                        ],
+                    )
+                    for env in remote
+                ],
+            ),
+        )
+        releases = [
+            Release(
+                target=deploy_target(platform, naming, env),
+                assume_role_arn=(
+                    naming.deployer_role_arn(env.name, platform.environment_account_id(env))
+                    if env in remote
+                    else None
+                ),
+                approval=env.account == "production",
+            )
+            for env in platform.environments.values()
+        ]
+        # Same stage: the pipeline stack names the artifacts stack's resources, so it follows it.
+        self.pipeline = DeliveryPipelineStack(
+            self,
+            "DeliveryPipeline",
+            settings=_account_stack_settings(platform, naming, DeliveryPipelineStack),
+            props=DeliveryPipelineStackProps(
+                naming=naming,
+                owner=delivery.source.owner,
+                repository=delivery.source.repository,
+                branch=delivery.source.branch,
+                connection_arn=delivery.source.connection_arn,
+                notification_email=delivery.notification_email,
+                key=self.artifacts.key,
+                image=self.artifacts.image,
+                repository_name=naming.image_repository_name(delivery.image.repository),
+                scan_alarm_thresholds={
+                    str(k): v for k, v in delivery.image.scan_alarm_thresholds.items()
+                },
+                rebuild_schedule=delivery.rebuild.schedule,
+                rebuild_timezone=delivery.rebuild.timezone,
+                releases=releases,
+            ),
+        )
+        self.pipeline.add_stack_dependency(self.artifacts)
+        self.targets: list[DeliveryTargetStack] = []
+        for env in remote:
+            if platform.environment_account_id(env) != production:
+                raise ValueError(f"{env.name}: only Production hosts a remote environment")
+            self.targets.append(
+                DeliveryTargetStack(
+                    self,
+                    f"DeliveryTarget{env.name.capitalize()}",
+                    settings=_account_stack_settings(platform, naming, DeliveryTargetStack),
+                    props=DeliveryTargetStackProps(
+                        role_name=naming.deployer_role_name(env.name),
+                        target=deploy_target(platform, naming, env),
+                        trusted_role_arns=[naming.delivery_role_arn(f"deploy-{env.name}")],
+                        trusted_account=development,
+                        organization_id=platform.accounts.organization.organization_id,
+                    ),
+                )
+            )
+
+    def stacks(self) -> list[PlatformStack]:
+        return [self.artifacts, self.pipeline, *self.targets]
+
+
+class InfrastructurePipelineStage(Stage):
+    """The CDK Pipelines pipeline, alone in its stage: it deploys every other stage, and
+    a pipeline cannot deploy the stage it is in."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        platform: PlatformConfig,
+        naming: Naming,
+        connection_arn: str,
+        stages: list[PipelineStage],
+    ) -> None:
+        super().__init__(scope, PIPELINE_STAGE)
+        delivery = platform.delivery
+        home = platform.home_region
+        targets = {
+            (stack.account, stack.region) for item in stages for stack in item.stage.node.children
+            if isinstance(stack, PlatformStack)
+        }  # fmt: skip
+        regions = sorted({region for _, region in targets} - {home})
+        self.replicas = [
+            InfrastructurePipelineReplicaStack(
+                self,
+                f"Replica{''.join(part.capitalize() for part in region.split('-'))}",
+                settings=replace(
+                    _account_stack_settings(platform, naming, InfrastructurePipelineReplicaStack),
+                    name=naming.stack_name(
+                        "development", f"infrastructure-pipeline-replica-{region}"
+                    ),
+                    region=region,
+                ),
+                props=InfrastructurePipelineReplicaStackProps(
+                    naming=naming,
+                    writer_arns=[naming.delivery_role_arn("infrastructure")],
+                    reader_arns=sorted(
+                        naming.cdk_deploy_role_arn(account, region)
+                        for account, target_region in targets
+                        if target_region == region
+                    ),
+                ),
+            )
+            for region in regions
+        ]
+        self.pipeline = InfrastructurePipelineStack(
+            self,
+            "Pipeline",
+            settings=_account_stack_settings(platform, naming, InfrastructurePipelineStack),
+            props=InfrastructurePipelineStackProps(
+                naming=naming,
+                owner=delivery.source.owner,
+                repository=delivery.source.repository,
+                branch=delivery.source.branch,
+                connection_arn=connection_arn,
+                cdk_cli_version=CDK_CLI_VERSION,
+                log_retention_days=delivery.log_retention_days,
+                stages=stages,
+                replica_regions=regions,
+            ),
+        )
+        for replica in self.replicas:
+            self.pipeline.add_stack_dependency(replica)
+
+    def stacks(self) -> list[PlatformStack]:
+        return [*self.replicas, self.pipeline]

@@ -20,6 +20,7 @@ ENVIRONMENT = FAMILIES["environment"]
 DATABASE = FAMILIES["database"]
 EDGE = FAMILIES["edge"]
 CLUSTER = FAMILIES["cluster"]
+DELIVERY = FAMILIES["delivery"]
 ACCOUNTS = FAMILIES["accounts"]
 
 
@@ -47,6 +48,7 @@ def test_the_single_registry_holds_every_family_once() -> None:
         *CLUSTER.acknowledgments(NAMING),
         *ACCOUNTS.acknowledgments(NAMING),
         *EDGE.acknowledgments(NAMING),
+        *DELIVERY.acknowledgments(NAMING),
     )
     assert REGISTRY.checkov_skips == (
         *ENVIRONMENT.checkov_skips(NAMING),
@@ -54,6 +56,7 @@ def test_the_single_registry_holds_every_family_once() -> None:
         *CLUSTER.checkov_skips(NAMING),
         *ACCOUNTS.checkov_skips(NAMING),
         *EDGE.checkov_skips(NAMING),
+        *DELIVERY.checkov_skips(NAMING),
     )
     nag_keys = [(rule, a.matcher) for a in REGISTRY.acknowledgments for rule in a.rule_ids]
     assert len(nag_keys) == len(set(nag_keys)), "a rule is acknowledged twice for one matcher"

@@ -55,5 +55,6 @@ def test_cdk_cli_synth_no_lookups_matches_the_session_synth(synth: Synth, tmp_pa
     assert sorted(produced) == sorted(expected)
     different = [str(name) for name in expected if produced[name] != expected[name]]
     assert not different, f"templates differ between two synths: {different}"
-    # 3 environments x 10 stacks, 8 account stacks, 3 per allowed region besides home (us-east-1)
-    assert len(expected) == 41
+    # 3 environments x 10 stacks, 8 account stacks, 3 per allowed region besides home
+    # (us-east-1), 3 delivery stacks, the infrastructure pipeline and its us-east-1 replica
+    assert len(expected) == 46

@@ -23,7 +23,9 @@ def test_build_platform_adds_the_accounts_stage_next_to_the_environment_stages(
 ) -> None:
     assert [stage.stage_name for stage in synth.built.environments] == ["dev", "staging", "prod"]
     stages = [c for c in synth.app.node.children if isinstance(c, cdk.Stage)]
-    assert [s.stage_name for s in stages] == ["dev", "staging", "prod", "accounts"]
+    assert [s.stage_name for s in stages] == [
+        "dev", "staging", "prod", "accounts", "delivery", "pipeline",
+    ]  # fmt: skip
     for stack in synth.accounts.stacks():
         scope = stack.stack_name.split("-")[1]
         assert stack.account == platform.account_id(

@@ -81,9 +81,13 @@ def test_stack_names_and_ids_are_stable(synth: Synth) -> None:
 
 
 def test_every_stack_name_follows_one_scheme(synth: Synth, naming: Naming) -> None:
-    """``<project>-<scope>-<purpose>``, lower case, scope management, security or an
-    environment name; the construct id in its stage follows from scope and purpose."""
-    scopes = {"management", "security", *(s.stage_name for s in synth.built.environments)}
+    """``<project>-<scope>-<purpose>``, lower case, scope an account (management,
+    security, and development or production for the delivery stacks) or an environment
+    name; the construct id in its stage follows from scope and purpose."""
+    scopes = {
+        "management", "security", "development", "production",
+        *(s.stage_name for s in synth.built.environments),
+    }  # fmt: skip
     for name in synth.templates():
         project, scope, purpose = name.split("-", 2)
         assert project == naming.project
@@ -159,7 +163,8 @@ def test_prod_and_account_stacks_are_termination_protected(synth: Synth) -> None
 
 def test_every_stage_gets_the_compliance_aspects(synth: Synth) -> None:
     stages = stages_under(synth.app)
-    assert len(stages) == 5  # the app, its three environment stages and the accounts stage
+    # the app, its three environment stages, accounts, delivery and the infrastructure pipeline
+    assert len(stages) == 7
     for stage in stages:
         kinds = {type(aspect) for aspect in Aspects.of(stage).all}
         assert {ApplyNagAcknowledgments, ApplyCheckovSkips} <= kinds, stage.node.path

@@ -41,7 +41,7 @@ def test_no_template_reads_another_stacks_output_weakly(
 
 
 def test_every_import_is_exported_by_an_earlier_stack_of_the_same_stage(synth: Synth) -> None:
-    stages = [*synth.built.environments, synth.accounts]
+    stages = synth.built.stages()
     templates = synth.templates()
     checked = 0
     for stage in stages:

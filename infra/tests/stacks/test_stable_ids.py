@@ -74,8 +74,7 @@ def _stable(logical_id: str, cfn_type: str) -> str:
 def snapshot_of(*synths: Synth) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for synth in synths:
-        stacks = [s for stage in synth.built.environments for s in stage.stacks()]
-        stacks += synth.accounts.stacks()
+        stacks = [s for stage in synth.built.stages() for s in stage.stacks()]
         for stack in stacks:
             path = synth.outdir / f"assembly-{cdk.Stage.of(stack).stage_name}" / stack.template_file  # type: ignore[union-attr]
             resources = json.loads(path.read_text(encoding="utf-8"))["Resources"]

@@ -68,5 +68,12 @@ def enable_compliance(app: Stage, suppressions: Suppressions) -> None:
     """
     Validations.of(app).add_plugins(*(pack(app) for pack in NAG_PACKS.values()))
     for stage in stages_under(app):
-        Aspects.of(stage).add(ApplyNagAcknowledgments(suppressions.acknowledgments))
-        Aspects.of(stage).add(ApplyCheckovSkips(suppressions.checkov_skips))
+        apply_suppressions(stage, suppressions)
+
+
+def apply_suppressions(stage: Stage, suppressions: Suppressions) -> None:
+    """The registry's acknowledgments and checkov skips on one stage. A stage added after
+    ``enable_compliance`` (the infrastructure pipeline's) gets them this way; a stage must
+    have them before anything synthesizes it (CDK Pipelines does when a stage is added)."""
+    Aspects.of(stage).add(ApplyNagAcknowledgments(suppressions.acknowledgments))
+    Aspects.of(stage).add(ApplyCheckovSkips(suppressions.checkov_skips))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from innovate_infra.config.accounts import AccountsConfig
+from innovate_infra.config.delivery import DeliveryConfig
 from innovate_infra.config.edge import certificate_account
 from innovate_infra.config.environment import (
     ENVIRONMENT_ACCOUNT,
@@ -26,6 +27,7 @@ from innovate_infra.config.platform import PlatformConfig
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[3] / "config"
 ORGANIZATION_FILE = "organization.yaml"
 ACCOUNTS_FILE = "accounts/accounts.yaml"
+DELIVERY_FILE = "delivery.yaml"
 ENVIRONMENTS_DIR = "environments"
 
 
@@ -146,8 +148,8 @@ def _load_environments(
 def load_platform(
     config_dir: Path = DEFAULT_CONFIG_DIR, only: Sequence[str] | None = None
 ) -> PlatformConfig:
-    """Load and validate ``organization.yaml``, ``accounts/accounts.yaml`` and every
-    ``environments/*.yaml``.
+    """Load and validate ``organization.yaml``, ``accounts/accounts.yaml``,
+    ``delivery.yaml`` and every ``environments/*.yaml``.
 
     ``only`` restricts the result to the named environments (all files are still
     validated, so overlapping CIDRs are caught whatever is selected); an unknown
@@ -166,6 +168,12 @@ def load_platform(
         accounts = parse(AccountsConfig, read_yaml(accounts_path), display(accounts_path))
     except ConfigError as exc:
         issues.extend(exc.issues)
+    delivery: DeliveryConfig | None = None
+    delivery_path = config_dir / DELIVERY_FILE
+    try:
+        delivery = parse(DeliveryConfig, read_yaml(delivery_path), display(delivery_path))
+    except ConfigError as exc:
+        issues.extend(exc.issues)
     parsed, env_issues = _load_environments(config_dir / ENVIRONMENTS_DIR)
     issues.extend(env_issues)
     if not issues and org is not None:
@@ -174,7 +182,7 @@ def load_platform(
         issues.extend(_derived_names(org, accounts, display(accounts_path)))
     if not issues and accounts is not None:
         issues.extend(_check_cluster_access(accounts, parsed))
-    if issues or org is None or accounts is None:
+    if issues or org is None or accounts is None or delivery is None:
         raise ConfigError(issues)
 
     # Stable order: dev, staging, prod.
@@ -193,4 +201,6 @@ def load_platform(
                 ]
             )
         ordered = {name: env for name, env in ordered.items() if name in only}
-    return PlatformConfig(organization=org, accounts=accounts, environments=ordered)
+    return PlatformConfig(
+        organization=org, accounts=accounts, environments=ordered, delivery=delivery
+    )

@@ -1,12 +1,13 @@
 """The one typed object for the whole platform: organization, accounts and environments.
 
-Later domains (data, compute, edge, delivery) become further sections here, each with
+Later domains (data, compute, edge) become further sections here, each with
 its own module and YAML file, loaded by ``loader.load_platform``.
 """
 
 from __future__ import annotations
 
 from innovate_infra.config.accounts import AccountsConfig
+from innovate_infra.config.delivery import DeliveryConfig
 from innovate_infra.config.environment import EnvironmentConfig
 from innovate_infra.config.errors import ConfigError, ConfigIssue
 from innovate_infra.config.organization import SHARED_ENVIRONMENT, OrganizationConfig
@@ -17,6 +18,7 @@ class PlatformConfig(Model):
     organization: OrganizationConfig
     accounts: AccountsConfig
     environments: dict[str, EnvironmentConfig]
+    delivery: DeliveryConfig
 
     @property
     def project(self) -> str:

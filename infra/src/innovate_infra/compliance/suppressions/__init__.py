@@ -1,7 +1,7 @@
 """The one registry of suppressions: every cdk-nag acknowledgment and checkov skip of
 the platform, with its reason. The entries live beside the stacks they cover, one
 module per stack family (``environment.py``, ``database.py``, ``cluster.py``, ``edge.py``,
-``accounts.py``; later families add
+``accounts.py``, ``delivery.py``; later families add
 theirs and are listed in ``registry``).
 
 The policy gates block on any finding that is not suppressed here:
@@ -26,7 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment
-from innovate_infra.compliance.suppressions import accounts, cluster, database, edge, environment
+from innovate_infra.compliance.suppressions import (
+    accounts,
+    cluster,
+    database,
+    delivery,
+    edge,
+    environment,
+)
 from innovate_infra.naming import Naming
 
 FAMILIES = {
@@ -35,6 +42,7 @@ FAMILIES = {
     "cluster": cluster,
     "accounts": accounts,
     "edge": edge,
+    "delivery": delivery,
 }
 
 

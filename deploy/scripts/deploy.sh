@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make deploy ENV=<env> GIT_SHA=<sha> IMAGE_DIGEST=<digest>: release the API blue/green and the SPA to one
+# environment. The chart's migration Job (a Helm hook) runs before the new version starts;
+# the Rollout brings the new version up behind the preview Service and runs its analysis;
+# this script promotes it, uploads the SPA, invalidates CloudFront and smoke-tests the
+# public endpoints. Any failure after the upgrade aborts the Rollout (traffic stays on the
+# old version) and rolls the Helm release back, and the script fails.
+source "$(dirname "$0")/lib.sh"
+# The ERR trap must also fire inside functions (wait_for_phase, parameter).
+set -o errtrace
+
+require_env deploy
+[[ "${GIT_SHA:-}" =~ ^[0-9a-f]{40}$ ]] || die "GIT_SHA is required: the 40-character commit id of the release (the chart's image.tag; 'latest' is never deployed)"
+[[ "${IMAGE_DIGEST:-}" =~ ^sha256:[0-9a-f]{64}$ ]] || die "IMAGE_DIGEST is required: the pushed image's sha256:<64 hex> digest (make image-digest)"
+[ -n "${IMAGE_REPOSITORY_URI:-}" ] || die "IMAGE_REPOSITORY_URI is required (the API's ECR repository URI)"
+require_tools aws kubectl helm curl
+[ -d "$CHART" ] || die "the chart is missing: $CHART"
+[ -f "$CHART/values-$ENV.yaml" ] || die "no values file for $ENV: $CHART/values-$ENV.yaml"
+[ -f "${WEB_DIST}/index.html" ] || die "no SPA bundle at $WEB_DIST (make web-bundle)"
+require_credentials
+use_cluster
+
+upgraded=false
+on_failure() {
+  if [ "$upgraded" = true ]; then
+    echo "deploy failed: aborting the rollout and rolling the release back" >&2
+    abort_rollout
+    helm rollback "$RELEASE" 0 -n "$NAMESPACE" --wait --timeout 10m || echo "helm rollback failed: roll back by hand (docs/delivery.md)" >&2
+  fi
+}
+trap on_failure ERR
+
+# The chart's values from the environment's stacks (never defaulted in the chart).
+target_group=$(parameter target-group-arn)
+jwt_secret=$(parameter jwt-secret-id)
+database_host=$(parameter database-host)
+database_secret=$(parameter database-secret-id)
+
+step "helm upgrade $RELEASE ($ENV, $GIT_SHA @ $IMAGE_DIGEST)"
+upgraded=true
+helm upgrade --install "$RELEASE" "$CHART" -n "$NAMESPACE" --create-namespace \
+  -f "$CHART/values-$ENV.yaml" \
+  --set "image.repository=$IMAGE_REPOSITORY_URI" --set "image.tag=$GIT_SHA" \
+  --set "image.digest=$IMAGE_DIGEST" \
+  --set "targetGroupBinding.targetGroupARN=$target_group" \
+  --set "jwtSecret.secretId=$jwt_secret" \
+  --set "database.host=$database_host" --set "database.secretId=$database_secret" \
+  --timeout 15m
+
+step "wait for the preview and its analysis"
+wait_for_phase Paused Healthy
+if [ "$(rollout_phase)" = "Paused" ]; then
+  step "promote"
+  promote_rollout
+fi
+wait_for_phase Healthy
+
+step "upload the SPA"
+bucket=$(parameter spa-bucket-name)
+aws s3 sync "$WEB_DIST" "s3://$bucket/" --delete --exclude index.html \
+  --cache-control "public, max-age=31536000, immutable"
+aws s3 cp "$WEB_DIST/index.html" "s3://$bucket/index.html" --cache-control "no-cache"
+distribution=$(parameter spa-distribution-id)
+aws cloudfront create-invalidation --distribution-id "$distribution" --paths "/*" >/dev/null
+
+step "smoke test"
+api=$(parameter api-url)
+spa=$(parameter spa-url)
+curl -fsS --max-time 20 --retry 5 --retry-delay 5 --retry-all-errors "$api/api/v1/version" | grep -q "$GIT_SHA" \
+  || { echo "smoke: $api/api/v1/version does not report $GIT_SHA" >&2; false; }
+curl -fsS --max-time 20 --retry 5 --retry-delay 5 --retry-all-errors -o /dev/null "$spa/"
+trap - ERR
+echo "deployed $GIT_SHA ($IMAGE_DIGEST) to $ENV"

@@ -1,0 +1,253 @@
+"""Suppressions of the delivery stacks (stages ``delivery`` and ``pipeline``: artifacts,
+application pipeline, prod deployer, infrastructure pipeline and its replica), each with
+its reason. Collected by ``suppressions/__init__.py``.
+
+Wildcard findings are acknowledged by their exact ids, built from the same names the
+stacks use, so a new wildcard fails the synth until it is reviewed here."""
+
+from __future__ import annotations
+
+from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment, ResourceMatcher
+from innovate_infra.compliance.suppressions.rules import AWS, HIPAA, both
+from innovate_infra.naming import Naming
+from innovate_infra.stacks.delivery.artifacts import DeliveryArtifactsStack
+from innovate_infra.stacks.delivery.infrastructure import InfrastructurePipelineStack
+from innovate_infra.stacks.delivery.pipeline import BUILD_LOGS, DeliveryPipelineStack
+from innovate_infra.stacks.delivery.replica import InfrastructurePipelineReplicaStack
+from innovate_infra.stacks.delivery.target import DeliveryTargetStack
+
+# The build projects of the application pipeline and the environments they deploy.
+PROJECTS = ("test", "image", "web", "commit-status")
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+BUILD_POLICIES = ResourceMatcher(
+    cfn_type="AWS::IAM::ManagedPolicy",
+    stacks=(DeliveryPipelineStack,),
+    path=r"(Test|Image|Web|CommitStatus|Deploy[A-Z]\w*|)/?(Pipeline)?Policy/Resource",
+    description="the managed policy of each delivery CodeBuild project and of the pipeline",
+)
+DEPLOYER_POLICIES = ResourceMatcher(
+    cfn_type="AWS::IAM::ManagedPolicy",
+    stacks=(DeliveryPipelineStack, DeliveryTargetStack),
+    path=r"(Deploy(Dev|Staging)|Deployer)/Policy/Resource",
+    description="the deployer policies (dev and staging deploy projects, the prod deployer role)",
+)
+IMAGE_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::ManagedPolicy",
+    stacks=(DeliveryPipelineStack,),
+    path="Image/Policy/Resource",
+    description="the image build project's policy",
+)
+PIPELINE_PROJECTS = ResourceMatcher(
+    cfn_type="AWS::CodeBuild::Project",
+    stacks=(DeliveryPipelineStack, InfrastructurePipelineStack),
+    path=r".+",
+    description="the CodeBuild projects of both pipelines",
+)
+DELIVERY_BUCKETS = ResourceMatcher(
+    cfn_type="AWS::S3::Bucket",
+    stacks=(
+        DeliveryArtifactsStack,
+        InfrastructurePipelineStack,
+        InfrastructurePipelineReplicaStack,
+    ),
+    path=r"(AccessLogs|Artifacts)/Resource",
+    description="the pipeline artifact buckets and their access-log buckets",
+)
+ACCESS_LOG_BUCKETS = ResourceMatcher(
+    cfn_type="AWS::S3::Bucket",
+    stacks=(DeliveryArtifactsStack, InfrastructurePipelineReplicaStack),
+    path="AccessLogs/Resource",
+    description="the delivery access-log buckets",
+)
+CDK_PIPELINE_POLICIES = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    stacks=(InfrastructurePipelineStack,),
+    path=r".+/DefaultPolicy/Resource",
+    description="the inline policies CDK Pipelines writes for the infrastructure pipeline's roles",
+)
+
+# The wildcard findings of the roles CDK Pipelines generates (pipeline, source, synth,
+# self-mutation, asset publishing), as cdk-nag reports them: CDK's own grants.
+CDK_PIPELINE_WILDCARDS = (
+    "Action::kms:GenerateDataKey*",
+    "Action::kms:ReEncrypt*",
+    "Action::s3:Abort*",
+    "Action::s3:DeleteObject*",
+    "Action::s3:GetBucket*",
+    "Action::s3:GetObject*",
+    "Action::s3:List*",
+    "Resource::*",
+    "Resource::<Artifacts82DD59A1.Arn>/*",
+    "Resource::arn:aws:codebuild:{region}:{account}:report-group/*",
+    "Resource::arn:aws:codebuild:{region}:{account}:report-group/<CodePipelineBuildSynthCdkBuildProjectEDF0E7B6>-*",
+    "Resource::arn:aws:codebuild:{region}:{account}:report-group/<PipelineUpdatePipelineSelfMutationDAA41400>-*",
+    "Resource::arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/*",
+    "Resource::arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/<CodePipelineBuildSynthCdkBuildProjectEDF0E7B6>:*",
+    "Resource::arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/<PipelineUpdatePipelineSelfMutationDAA41400>:*",
+    "Resource::arn:*:iam::{account}:role/*",
+)
+
+_SINGLE_REGION = (
+    "Pipeline artifacts are transient build inputs (expired after 90 days) that the pipeline "
+    "recreates from git; releases are rolled back from the image repository, not from "
+    "artifacts. Replicating them to another region would protect nothing that cannot be rebuilt."
+)
+_SSE_S3_ONLY = (
+    "S3 server access logging delivers only to SSE-S3 (AES-256) destination buckets, so the "
+    "access-log bucket of the delivery artifact buckets cannot use a customer-managed key. It is "
+    "still encrypted at rest, versioned, TLS-only (1.2+), owner-enforced and blocks public access."
+)
+_ACCESS_LOG_TARGET = (
+    "This bucket is the S3 server-access-log destination of the delivery artifact buckets: "
+    "logging it to itself would loop. It holds only access records, is versioned, TLS-only, "
+    "blocks public access and expires its objects after a year."
+)
+
+
+def _build_wildcards(naming: Naming, account: str, region: str) -> tuple[str, ...]:
+    group = naming.delivery_log_group_name(BUILD_LOGS)
+    projects = [
+        *(naming.build_project_name(p) for p in PROJECTS),
+        *(
+            naming.build_project_name(f"{verb}-{env}")
+            for verb in ("deploy", "rollback")
+            for env in ENVIRONMENTS
+        ),
+    ]
+    bucket = naming.artifact_bucket_name
+    return (
+        *(
+            AWS
+            + f"IAM5[Resource::arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{p}/*]"
+            for p in projects
+        ),
+        AWS + f"IAM5[Resource::arn:aws:s3:::{bucket}/*]",
+        AWS + f"IAM5[Resource::arn:aws:s3:::{bucket}/{naming.application_pipeline_name}/*]",
+    )
+
+
+def _deployer_wildcards(naming: Naming, accounts: dict[str, str], region: str) -> tuple[str, ...]:
+    ids: list[str] = []
+    for env, account in accounts.items():
+        ids += [
+            f"Resource::{naming.deployment_parameter_arn_pattern(env, account, region)}",
+            f"Resource::arn:aws:eks:{region}:{account}:cluster/*",
+            f"Resource::{naming.spa_bucket_arn_pattern(env)}",
+            f"Resource::{naming.spa_bucket_arn_pattern(env)}/*",
+            f"Resource::arn:aws:kms:{region}:{account}:key/*",
+            f"Resource::arn:aws:cloudfront::{account}:distribution/*",
+        ]
+    return tuple(AWS + f"IAM5[{i}]" for i in dict.fromkeys(ids))
+
+
+def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
+    development, production, region = naming.delivery_accounts
+    accounts = {"dev": development, "staging": development, "prod": production}
+    return (
+        NagAcknowledgment(
+            rule_ids=_build_wildcards(naming, development, region),
+            matcher=BUILD_POLICIES,
+            reason="Each CodeBuild project writes log streams that CodeBuild names per build "
+            "(<project>/<build id>) in the one delivery build log group, and reads and writes "
+            "the objects CodePipeline names per execution in the delivery artifact bucket (the "
+            "pipeline role: only under its own <pipeline>/ prefix). The resources are this one "
+            "log group and this one bucket; the object and stream names are chosen at run time.",
+        ),
+        NagAcknowledgment(
+            rule_ids=_deployer_wildcards(naming, accounts, region),
+            matcher=DEPLOYER_POLICIES,
+            reason="A deploy reads only its environment's /<project>/<env>/deploy/* parameters; "
+            "finds the EKS cluster and invalidates the CloudFront distribution only where the "
+            "resource carries that environment's Environment tag (their ids are chosen by AWS "
+            "and published in those parameters); uploads the SPA only to the bucket named "
+            "<project>-<env>-spa-*; and encrypts it only through S3 with the key aliased "
+            "<project>/<env>/data (kms:ViaService, kms:ResourceAliases). Behaviour-tested in "
+            "tests/stacks/delivery/test_policies.py.",
+        ),
+        NagAcknowledgment(
+            rule_ids=(AWS + "IAM5[Resource::*]",),
+            matcher=IMAGE_POLICY,
+            reason="ecr:GetAuthorizationToken has no resource-level permissions (it signs the "
+            "client in to the registry); every push action is limited to the API repository, "
+            "whose policy also denies pushes by any other principal.",
+        ),
+        NagAcknowledgment(
+            rule_ids=(HIPAA + "CodeBuildProjectSourceRepoUrl",),
+            matcher=PIPELINE_PROJECTS,
+            reason="The rule asks for OAuth on GitHub sources. The pipeline projects have no "
+            "repository URL at all: CodePipeline hands them the source artifact. The "
+            "commit-status project checks out through the AWS CodeConnections GitHub App "
+            "connection (auth type CODECONNECTIONS): no token or credential is stored in the "
+            "project or its URL, which is what the rule protects against.",
+        ),
+        NagAcknowledgment(
+            rule_ids=both("S3BucketReplicationEnabled"),
+            matcher=DELIVERY_BUCKETS,
+            reason=_SINGLE_REGION,
+        ),
+        NagAcknowledgment(
+            rule_ids=both("S3DefaultEncryptionKMS"),
+            matcher=ACCESS_LOG_BUCKETS,
+            reason=_SSE_S3_ONLY,
+        ),
+        NagAcknowledgment(
+            rule_ids=(
+                *(
+                    AWS + "IAM5[" + w.format(account=development, region=region) + "]"
+                    for w in CDK_PIPELINE_WILDCARDS
+                ),
+                AWS
+                + "IAM5[Resource::arn:aws:s3:::"
+                + naming.infrastructure_artifact_bucket_name("us-east-1")
+                + "/*]",
+                *both("IAMNoInlinePolicy"),
+            ),
+            matcher=CDK_PIPELINE_POLICIES,
+            reason="CDK Pipelines (aws-cdk-lib) writes these grants for the roles it generates: "
+            "read/write of the pipeline's own artifact buckets and their keys, the CodeBuild "
+            "log groups and report groups of its own synth, self-mutation and asset projects, and "
+            "sts:AssumeRole on the CDK bootstrap roles (cdk-*) that deploy each stage. They are "
+            "inline so they live and die with the pipeline; the deploying is done by the target "
+            "accounts' CDK roles, which the deployment-roles SCP opens only to the "
+            "delivery-pipeline roles.",
+        ),
+    )
+
+
+IMAGE_REPOSITORY = ResourceMatcher(
+    cfn_type="AWS::ECR::Repository",
+    stacks=(DeliveryArtifactsStack,),
+    path="ApiImage/Repository/Resource",
+    description="the API image repository",
+)
+CDK_ASSET_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::Policy",
+    stacks=(InfrastructurePipelineStack,),
+    path=r".+/Assets/FileRole/DefaultPolicy/Resource",
+    description="CDK Pipelines' asset-publishing role policy",
+)
+
+CHECKOV_SKIPS: tuple[CheckovSkip, ...] = (
+    CheckovSkip("CKV_AWS_18", ACCESS_LOG_BUCKETS, _ACCESS_LOG_TARGET),
+    CheckovSkip(
+        "CKV_AWS_32",
+        IMAGE_REPOSITORY,
+        "The only statement with Principal '*' is a Deny (pushes by anyone but the image build "
+        "role and break-glass); the only Allow admits pulls by the Production account's EKS node "
+        "roles by ARN pattern. Nothing is public: behaviour-tested in "
+        "tests/stacks/delivery/test_policies.py (other accounts and roles are refused).",
+    ),
+    CheckovSkip(
+        "CKV_AWS_111",
+        CDK_ASSET_POLICY,
+        "CDK Pipelines' asset-publishing role: its writes are to the pipeline's own artifact "
+        "bucket and CodeBuild logs, and sts:AssumeRole on the CDK file-publishing roles "
+        "(cdk-*-file-publishing-role-*) of the target accounts, which the deployment-roles SCP "
+        "opens only to this role's delivery-pipeline name. The grants are CDK's, unchanged.",
+    ),
+)
+
+
+def checkov_skips(naming: Naming) -> tuple[CheckovSkip, ...]:
+    return CHECKOV_SKIPS
