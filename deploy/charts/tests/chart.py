@@ -30,10 +30,15 @@ TARGET_GROUP_ARN = (
 DATABASE_HOST = "innovate-dev-database.abcdefghijkl.eu-west-1.rds.amazonaws.com"
 DATABASE_SECRET_ID = "innovate/dev/database/app"
 JWT_SECRET_ID = "innovate/dev/api/jwt-signing-key"
+MASTER_SECRET_ID = "arn:aws:secretsmanager:eu-west-1:333333333333:secret:rds!db-0f1e2d3c-abcdef"
 PIPELINE_VALUES: dict[str, Any] = {
     "image": {"tag": GIT_SHA, "digest": DIGEST},
     "targetGroupBinding": {"targetGroupARN": TARGET_GROUP_ARN},
-    "database": {"host": DATABASE_HOST, "secretId": DATABASE_SECRET_ID},
+    "database": {
+        "host": DATABASE_HOST,
+        "secretId": DATABASE_SECRET_ID,
+        "masterSecretId": MASTER_SECRET_ID,
+    },
     "jwtSecret": {"secretId": JWT_SECRET_ID},
 }
 

@@ -26,7 +26,7 @@ EXPECTED_KINDS = {
     "PrometheusRule": 1,
     "Rollout": 1,
     "Service": 3,
-    "ServiceAccount": 2,
+    "ServiceAccount": 3,
     "ServiceMonitor": 1,
     "TargetGroupBinding": 1,
 }

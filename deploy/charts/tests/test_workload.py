@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from chart import (
+    DATABASE_SECRET_ID,
     JWT_SECRET_ID,
+    MASTER_SECRET_ID,
     NAMESPACE,
     TARGET_GROUP_ARN,
     by_kind,
@@ -200,14 +202,28 @@ def test_containers_run_as_the_images_user_with_writable_tmp(docs: list[dict[str
 
 def test_service_accounts_are_for_pod_identity_without_tokens(docs: list[dict[str, Any]]) -> None:
     accounts = {a["metadata"]["name"]: a for a in by_kind(docs, "ServiceAccount")}
-    assert set(accounts) == {"innovate-api", f"{FULLNAME}-smoke-test"}
+    assert set(accounts) == {"innovate-api", "innovate-api-migrate", f"{FULLNAME}-smoke-test"}
     for account in accounts.values():
         assert account["automountServiceAccountToken"] is False
         # Pod Identity associates by namespace and name: no IRSA role annotation.
         assert "eks.amazonaws.com/role-arn" not in (account["metadata"].get("annotations") or {})
     specs = pod_specs(docs)
-    for owner in ("Rollout", "Job", "CronJob"):
+    for owner in ("Rollout", "CronJob"):
         assert specs[owner]["spec"]["serviceAccountName"] == "innovate-api"
+    # The migration has its own identity (master secret) and connects as master; the
+    # server and the purge connect as the application role.
+    assert specs["Job"]["spec"]["serviceAccountName"] == "innovate-api-migrate"
+    migrate_env = env_of(specs["Job"]["spec"]["containers"][0])
+    assert migrate_env["DATABASE_SECRET_ID"] == MASTER_SECRET_ID
+    assert migrate_env["APP_DATABASE_SECRET_ID"] == DATABASE_SECRET_ID
+    assert (
+        env_of(specs["Rollout"]["spec"]["containers"][0])["DATABASE_SECRET_ID"]
+        == DATABASE_SECRET_ID
+    )
+    command = " ".join(specs["Job"]["spec"]["containers"][0]["command"])
+    assert command.index("db-bootstrap-role") < command.index(
+        "alembic -c /app/alembic.ini upgrade head"
+    )
     assert (
         specs["AnalysisTemplate/smoke-test"]["spec"]["serviceAccountName"]
         == f"{FULLNAME}-smoke-test"
@@ -256,9 +272,10 @@ def test_every_setting_the_chart_sets_is_one_the_api_reads(docs: list[dict[str, 
     )
     smoke = {"SMOKE_URL", "SMOKE_WANT_SHA", "SMOKE_WANT_COLOR", "SMOKE_SECONDS", "SMOKE_RPS"}
     aws = {"AWS_REGION", "AWS_DEFAULT_REGION"}  # boto3 (services/api secrets.py)
+    migration = {"APP_DATABASE_SECRET_ID"}  # the migration Job's script (migration-job.yaml)
     for owner, template in pod_specs(docs).items():
         for name in env_of(template["spec"]["containers"][0]):
-            assert name in settings | gunicorn | smoke | aws, (
+            assert name in settings | gunicorn | smoke | aws | migration, (
                 f"{owner} sets {name}, which nothing reads"
             )
     server = env_of(one(docs, "Rollout")["spec"]["template"]["spec"]["containers"][0])
@@ -300,16 +317,27 @@ def test_migration_runs_before_the_new_version_exists(docs: list[dict[str, Any]]
     assert annotations["helm.sh/hook"] == "post-install,pre-upgrade"
     assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
     container = job["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["alembic", "-c", "/app/alembic.ini", "upgrade", "head"]
+    # As master: bootstrap the application role (services/api cli.py), then migrate.
+    assert container["command"][:2] == ["/bin/sh", "-ec"]
+    script = container["command"][2].splitlines()
+    assert script == [
+        'flask --app innovate_api.wsgi db-bootstrap-role --app-secret-id "$APP_DATABASE_SECRET_ID"',
+        "exec alembic -c /app/alembic.ini upgrade head",
+    ]
+    cli = (API / "src" / "innovate_api" / "cli.py").read_text(encoding="utf-8")
+    assert '@click.command("db-bootstrap-role")' in cli
+    assert '"--app-secret-id"' in cli
     assert "COPY gunicorn.conf.py alembic.ini /app/" in (API / "Dockerfile").read_text(
         encoding="utf-8"
     )
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     assert job["spec"]["activeDeadlineSeconds"] > 0
-    # The same settings as the server (minus the server's own), so it reaches the same database.
+    # The same settings as the server (minus the server's own), so it reaches the same
+    # database, but with the master secret (and the app secret for the bootstrap).
     server = env_of(one(docs, "Rollout")["spec"]["template"]["spec"]["containers"][0])
     for name, value in env_of(container).items():
-        assert server[name] == value
+        if name not in {"DATABASE_SECRET_ID", "APP_DATABASE_SECRET_ID"}:
+            assert server[name] == value
 
 
 def test_purge_runs_daily_never_twice_at_once(docs: list[dict[str, Any]]) -> None:

@@ -66,7 +66,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Names the chart sets itself: extraEnv may not override them. */}}
 {{- define "innovate-api.reservedEnv" -}}
-DATABASE_URL DATABASE_SECRET_ID DATABASE_SSLMODE DATABASE_SSLROOTCERT JWT_SECRET JWT_SECRET_ID LOG_LEVEL NOTE_RETENTION_DAYS TRUSTED_PROXIES GIT_SHA DEPLOYMENT_COLOR GUNICORN_BIND GUNICORN_WORKERS GUNICORN_THREADS GUNICORN_GRACEFUL_TIMEOUT GUNICORN_KEEPALIVE PROMETHEUS_MULTIPROC_DIR AWS_REGION AWS_DEFAULT_REGION
+DATABASE_URL DATABASE_SECRET_ID APP_DATABASE_SECRET_ID DATABASE_SSLMODE DATABASE_SSLROOTCERT JWT_SECRET JWT_SECRET_ID LOG_LEVEL NOTE_RETENTION_DAYS TRUSTED_PROXIES GIT_SHA DEPLOYMENT_COLOR GUNICORN_BIND GUNICORN_WORKERS GUNICORN_THREADS GUNICORN_GRACEFUL_TIMEOUT GUNICORN_KEEPALIVE PROMETHEUS_MULTIPROC_DIR AWS_REGION AWS_DEFAULT_REGION
 {{- end }}
 
 {{/*
@@ -78,7 +78,7 @@ values, not the previous release's ConfigMap.
 - name: DATABASE_URL
   value: {{ include "innovate-api.databaseUrl" . | quote }}
 - name: DATABASE_SECRET_ID
-  value: {{ required "database.secretId is required: the RDS-managed Secrets Manager secret" .Values.database.secretId | quote }}
+  value: {{ .databaseSecretId | default (required "database.secretId is required: the application's database secret" .Values.database.secretId) | quote }}
 {{- if .Values.database.caBundle.configMapName }}
 - name: DATABASE_SSLROOTCERT
   value: /etc/innovate/database-ca/{{ .Values.database.caBundle.key }}

@@ -1,16 +1,22 @@
 {{/*
 Pod spec of the migration and purge jobs: the API image, its settings and identity,
-the same restricted security context. Arguments: dict root, component, command, resources.
+the same restricted security context. Arguments: dict root, component, command, resources,
+and optionally serviceAccount (another identity) and databaseSecretId (another database
+secret: the migration connects as master).
 */}}
 {{- define "innovate-api.jobPod" -}}
 {{- $root := .root }}
+{{- $envContext := $root }}
+{{- with .databaseSecretId }}
+{{- $envContext = merge (dict "databaseSecretId" .) $root }}
+{{- end }}
 metadata:
   labels:
     {{- include "innovate-api.labels" $root | nindent 4 }}
     app.kubernetes.io/component: {{ .component }}
 spec:
   restartPolicy: Never
-  serviceAccountName: {{ include "innovate-api.serviceAccountName" $root }}
+  serviceAccountName: {{ .serviceAccount | default (include "innovate-api.serviceAccountName" $root) }}
   automountServiceAccountToken: false
   enableServiceLinks: false
   securityContext:
@@ -23,7 +29,10 @@ spec:
       command:
         {{- toYaml .command | nindent 8 }}
       env:
-        {{- include "innovate-api.env" $root | nindent 8 }}
+        {{- include "innovate-api.env" $envContext | nindent 8 }}
+        {{- with .env }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
       resources:
         {{- toYaml .resources | nindent 8 }}
       securityContext:
