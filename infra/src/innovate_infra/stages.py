@@ -112,11 +112,6 @@ ACCOUNTS_STAGE = "accounts"
 # of the application namespace admit exactly these.
 APPLICATION_PORT = 8000
 DATABASE_PORT = 5432
-# The API's Kubernetes service accounts (deploy/charts/innovate-api: serviceAccount.name
-# and migration.serviceAccountName): the server reads the app's database secret and its
-# signing key; the migration Job connects as master to bootstrap the app role and migrate.
-API_SERVICE_ACCOUNT = "innovate-api"
-MIGRATION_SERVICE_ACCOUNT = "innovate-api-migrate"
 DELIVERY_STAGE = "delivery"
 PIPELINE_STAGE = "pipeline"
 # The CDK CLI the infrastructure pipeline installs (the version infra/package.json pins).
@@ -512,14 +507,14 @@ class EnvironmentStage(Stage):
         )
         self.api_identity = self.cluster.add_workload_identity(
             "ApiIdentity",
-            service_account=API_SERVICE_ACCOUNT,
+            service_account=naming.api_service_account,
             description="the API: its database secret and its token signing key",
             secret_arns=[self.database.app_secret.secret_arn, self.api_signing_key.secret_arn],
             secrets_key=self.keys.secrets_key,
         )
         self.migration_identity = self.cluster.add_workload_identity(
             "MigrationIdentity",
-            service_account=MIGRATION_SERVICE_ACCOUNT,
+            service_account=naming.migration_service_account,
             description="the migration Job: master (bootstrap the app role, DDL) and app secrets",
             secret_arns=[
                 self.database.master_secret.secret_arn,

@@ -14,14 +14,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 BUILDSPECS = ROOT / "deploy" / "buildspecs"
-# Targets other areas provide under the contract of issue #11: the SPA's bundle and
-# linter, and the chart's lint. Allowed to be missing only until those branches merge
-# (the lead removes an entry once its target exists; see test_contract_targets_are_pending).
-CONTRACT_TARGETS = {
-    "web-bundle": "SPA (web/): builds web/dist",
-    "web-lint": "SPA (web/): the SPA's linter",
-    "chart-lint": "chart (deploy/charts/innovate-api): helm lint --strict",
-}
 MAKE_CALL = re.compile(r"(?:^|[;&|(]\s*|\$\()\s*make\s+(?:-s\s+)?([a-z][a-z0-9-]*)")
 
 
@@ -49,18 +41,11 @@ def test_buildspec_is_valid_and_calls_existing_make_targets(name: str) -> None:
     commands = commands_of(spec)
     called = [m.group(1) for c in commands for m in MAKE_CALL.finditer(c)]
     assert called, f"{name}.yml runs no make target"
-    missing = set(called) - make_targets() - set(CONTRACT_TARGETS)
+    missing = set(called) - make_targets()
     assert not missing, f"{name}.yml calls make targets that do not exist: {sorted(missing)}"
     # Everything CodeBuild runs is a make target (the PostgreSQL server package aside).
     for command in commands:
         assert command.lstrip().startswith(("make ", "export ", "dnf install ")), command
-
-
-def test_contract_targets_are_pending() -> None:
-    """A contract target that now exists must leave CONTRACT_TARGETS: the exemption can
-    never hide a real target's absence once it has landed."""
-    present = set(CONTRACT_TARGETS) & make_targets()
-    assert not present, f"remove from CONTRACT_TARGETS, they exist now: {sorted(present)}"
 
 
 def test_image_build_exports_its_tag_and_never_uses_latest() -> None:

@@ -134,6 +134,15 @@ def test_stateful_resources_live_outside_the_network_stack(
             stateful = {
                 lid: r for lid, r in template["Resources"].items() if r["Type"] in STATEFUL_TYPES
             }
+            # And the generated secrets of its workloads (Grafana's password, the API's
+            # signing key): regenerable, never data.
+            secrets = {
+                lid for lid, r in stateful.items() if r["Type"] == "AWS::SecretsManager::Secret"
+            }
+            api_key, grafana = sorted(secrets)
+            assert api_key.startswith("ApiSigningKey"), name
+            assert grafana.startswith("HelmAddonsGrafanaAdminPassword"), name
+            stateful = {lid: r for lid, r in stateful.items() if lid not in secrets}
             assert {r["Type"] for r in stateful.values()} == {"AWS::Logs::LogGroup"}, name
             assert len(stateful) == 2, name
             for lid, group in stateful.items():
@@ -144,7 +153,11 @@ def test_stateful_resources_live_outside_the_network_stack(
             # The SPA bucket holds only the pipeline's build of git (re-uploadable); its
             # bucket policy must name the distribution, so they share a stack.
             assert types & STATEFUL_TYPES == {"AWS::S3::Bucket"}, name
-        elif name.endswith(("-network", "-monitoring", "-ingress", "-edge")):
+        elif name.endswith("-ingress"):
+            # Only the origin-verify header value: regenerable by design (rotated by
+            # changing it and redeploying ingress and web), never data.
+            assert types & STATEFUL_TYPES == {"AWS::SecretsManager::Secret"}, name
+        elif name.endswith(("-network", "-monitoring", "-edge")):
             assert not types & STATEFUL_TYPES, name
         elif name.endswith("-database"):
             assert "AWS::RDS::DBInstance" in types, name

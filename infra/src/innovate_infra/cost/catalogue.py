@@ -305,6 +305,31 @@ _CUSTOM = (
 )
 
 FREE: dict[str, str] = {
+    "AWS::ApiGateway::RequestValidator": (
+        "API configuration; requests are priced under the REST API"
+    ),
+    "AWS::CodeStarNotifications::NotificationRule": (
+        "AWS CodeStar Notifications has no charge; its SNS deliveries are e-mails (free tier)"
+    ),
+    "AWS::ECR::RegistryScanningConfiguration": (
+        "registry configuration; basic scanning has no charge (enhanced scanning, off in the "
+        "committed config, is billed by Amazon Inspector per image and is not modelled)"
+    ),
+    "AWS::Lambda::LayerVersion": (
+        "layers are billed as function code storage, inside Lambda's free 75 GB per region"
+    ),
+    "AWS::Logs::Delivery": (
+        "vended-log configuration; CloudFront standard logs v2 are charged per GB delivered "
+        "(usage, not modelled: a few GB a month at the committed traffic)"
+    ),
+    "AWS::Logs::DeliveryDestination": "vended-log configuration (see AWS::Logs::Delivery)",
+    "AWS::Logs::DeliverySource": "vended-log configuration (see AWS::Logs::Delivery)",
+    "AWS::Scheduler::Schedule": (
+        "EventBridge Scheduler's first 14 million invocations a month have no charge (one "
+        "daily rebuild)"
+    ),
+    "Custom::AWSCDK-EKS-HelmChart": _CUSTOM,
+    "Custom::AWSCDK-EKS-KubernetesResource": _CUSTOM,
     "AWS::AccessAnalyzer::Analyzer": "external-access analyzers have no charge",
     "AWS::CloudFormation::StackSet": "CloudFormation has no charge for AWS resource types",
     "AWS::Config::ConfigurationAggregator": "Config aggregators have no charge",

@@ -102,9 +102,16 @@ def test_alb_admits_only_the_vpc_link(templates: Templates, env_name: str) -> No
     [alb_sg] = [ref(g) for g in alb["SecurityGroups"]]
     [link_sg] = [g for g in groups if g != alb_sg]
     assert "SecurityGroupIngress" not in groups[alb_sg]["Properties"]
-    ingress_rules = [
+    rules = [
         r["Properties"] for r in resources_of(template, "AWS::EC2::SecurityGroupIngress").values()
     ]
+    ingress_rules = [r for r in rules if r["GroupId"] == {"Fn::GetAtt": [alb_sg, "GroupId"]}]
+    # The only other rule this stack holds: the ALB into the pods (the cluster's group,
+    # imported), on the API port only (stages.py::_connect).
+    [to_pods] = [r for r in rules if r not in ingress_rules]
+    assert to_pods["SourceSecurityGroupId"] == {"Fn::GetAtt": [alb_sg, "GroupId"]}
+    assert (to_pods["FromPort"], to_pods["ToPort"]) == (8000, 8000)
+    assert "ClusterSecurityGroupId" in to_pods["GroupId"]["Fn::ImportValue"]
     assert ingress_rules == [
         {
             "IpProtocol": "tcp",
