@@ -347,6 +347,12 @@ class Naming:
             return self.security_role_name("delivery-deployer-prod")
         return self.delivery_role_name(f"deploy-{environment}")
 
+    @property
+    def deployer_group(self) -> str:
+        """The Kubernetes group the deployer roles' EKS access entries map to (its Role
+        and RoleBinding are in the application namespace: ``constructs/eks/namespaces.py``)."""
+        return f"{self.project}-deployers"
+
     def deployer_role_arn(self, environment: str, account: str) -> str:
         return f"arn:aws:iam::{account}:role/{self.deployer_role_name(environment)}"
 

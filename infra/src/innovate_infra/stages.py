@@ -585,6 +585,7 @@ class EnvironmentStage(Stage):
             prometheus_storage_gib=cluster.prometheus.storage_gib,
             platform_namespace=naming.platform_namespace,
             application_namespace=naming.application_namespace,
+            deployer_group=naming.deployer_group,
             application_port=APPLICATION_PORT,
             database_port=DATABASE_PORT,
             retain_volumes=env.retain_stateful_resources,
@@ -832,6 +833,8 @@ class DeliveryStage(Stage):
                         trusted_role_arns=[naming.delivery_role_arn(f"deploy-{env.name}")],
                         trusted_account=development,
                         organization_id=platform.accounts.organization.organization_id,
+                        cluster_name=naming.cluster_name(env.name),
+                        deployer_group=naming.deployer_group,
                     ),
                 )
             )

@@ -253,3 +253,26 @@ def test_infrastructure_pipeline_deploys_every_stage_with_approvals(
     assert {"innovate-security-delivery-pipeline-infrastructure",
             "innovate-security-delivery-pipeline-infrastructure-assets"} <= roles  # fmt: skip
     assert pipeline["RoleArn"]
+
+
+def test_each_environments_deployer_has_an_access_entry_to_its_cluster_only(
+    templates: Templates, naming: Naming
+) -> None:
+    """EKS side of the deploy (issue #9): the deployer role of each environment maps to the
+    deployer group (RBAC in the application namespace), with no EKS access policy."""
+    entries: dict[str, tuple[str, dict[str, Any]]] = {}
+    for stack in (PIPELINE, TARGET):
+        template = templates[stack]
+        roles = resources_of(template, "AWS::IAM::Role")
+        for entry in resources_of(template, "AWS::EKS::AccessEntry").values():
+            props = entry["Properties"]
+            [role_id, attribute] = props["PrincipalArn"]["Fn::GetAtt"]
+            assert attribute == "Arn"
+            entries[props["ClusterName"]] = (roles[role_id]["Properties"]["RoleName"], props)
+    assert sorted(entries) == sorted(naming.cluster_name(e) for e in ("dev", "staging", "prod"))
+    for env in ("dev", "staging", "prod"):
+        role_name, props = entries[naming.cluster_name(env)]
+        assert role_name == naming.deployer_role_name(env)
+        assert props["Type"] == "STANDARD"
+        assert props["KubernetesGroups"] == [naming.deployer_group]
+        assert "AccessPolicies" not in props

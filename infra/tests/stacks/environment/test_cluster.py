@@ -327,3 +327,42 @@ def test_subnets_are_tagged_for_karpenter_and_internal_load_balancers(
         private = tags["aws-cdk:subnet-name"] == "private"
         assert (tags.get("karpenter.sh/discovery") == naming.cluster_name(env_name)) is private
         assert (tags.get("kubernetes.io/role/internal-elb") == "1") is private
+
+
+def test_deployer_group_may_manage_only_the_release_in_the_application_namespace(
+    templates: Templates, naming: Naming, env_name: str
+) -> None:
+    objects = manifests(cluster_template(templates, env_name))
+    rbac = [o for o in objects if o["apiVersion"].startswith("rbac.authorization.k8s.io/")]
+    # Namespaced only: no ClusterRole or ClusterRoleBinding for the pipeline.
+    assert sorted(o["kind"] for o in rbac) == ["Role", "RoleBinding"]
+    role = next(o for o in rbac if o["kind"] == "Role")
+    binding = next(o for o in rbac if o["kind"] == "RoleBinding")
+    for o in (role, binding):
+        assert o["metadata"]["namespace"] == naming.application_namespace
+    assert binding["subjects"] == [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": naming.deployer_group}
+    ]
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    granted = {
+        (group, resource): set(rule["verbs"])
+        for rule in role["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    # Every kind the chart (deploy/charts/innovate-api) installs, and Helm's release
+    # records (Secrets); nothing that changes a pod directly or reaches another namespace.
+    write = {"create", "update", "patch", "delete"}
+    for kind in [
+        ("", "secrets"), ("", "configmaps"), ("", "services"), ("", "serviceaccounts"),
+        ("batch", "jobs"), ("batch", "cronjobs"), ("autoscaling", "horizontalpodautoscalers"),
+        ("policy", "poddisruptionbudgets"), ("networking.k8s.io", "networkpolicies"),
+        ("argoproj.io", "rollouts"), ("argoproj.io", "analysistemplates"),
+        ("elbv2.k8s.aws", "targetgroupbindings"),
+        ("monitoring.coreos.com", "servicemonitors"), ("monitoring.coreos.com", "prometheusrules"),
+    ]:  # fmt: skip
+        assert write <= granted[kind], kind
+    for read_only in [("", "pods"), ("", "pods/log"), ("apps", "replicasets")]:
+        assert not granted[read_only] & write, read_only
+    assert not any("*" in verbs for verbs in granted.values())
+    assert ("", "pods/exec") not in granted

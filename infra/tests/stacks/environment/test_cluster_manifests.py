@@ -33,6 +33,8 @@ CRDS = {
 CORE_KINDS = {
     ("v1", "Namespace"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
     ("storage.k8s.io/v1", "StorageClass"),
 }
 # Keys of Helm values that hold a Kubernetes type, and that type's schema.

@@ -28,6 +28,10 @@ class NamespacesProps:
     # The port the application serves (and is scraped) on.
     application_port: int
     database_port: int
+    # The Kubernetes group the delivery pipeline's deployer roles are mapped to (their
+    # EKS access entries live in the delivery stacks): it may manage the API's release
+    # in the application namespace and nothing else.
+    deployer_group: str
 
 
 def _ports(*ports: int, protocol: str = "TCP") -> list[dict[str, Any]]:
@@ -194,6 +198,62 @@ def namespace(name: str, pod_security: str) -> dict[str, Any]:
     }
 
 
+_ALL = ["get", "list", "watch", "create", "update", "patch", "delete"]
+_READ = ["get", "list", "watch"]
+
+
+def deployer_rbac(namespace: str, group: str) -> list[dict[str, Any]]:
+    """What ``helm upgrade --install`` of deploy/charts/innovate-api, the Rollout's
+    promotion or abort and ``helm rollback`` need in the application namespace: the
+    chart's kinds (Helm keeps its release records in Secrets), read access to what the
+    Rollout creates, nothing cluster-wide."""
+    rules = [
+        {
+            "apiGroups": [""],
+            "resources": ["configmaps", "secrets", "services", "serviceaccounts"],
+            "verbs": _ALL,
+        },
+        {
+            "apiGroups": [""],
+            "resources": ["pods", "pods/log", "events", "endpoints"],
+            "verbs": _READ,
+        },
+        {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": _READ},
+        {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _ALL},
+        {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": _ALL},
+        {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": _ALL},
+        {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": _ALL},
+        {
+            "apiGroups": ["argoproj.io"],
+            "resources": ["rollouts", "rollouts/status", "analysistemplates"],
+            "verbs": _ALL,
+        },
+        {"apiGroups": ["argoproj.io"], "resources": ["analysisruns"], "verbs": [*_READ, "delete"]},
+        {"apiGroups": ["elbv2.k8s.aws"], "resources": ["targetgroupbindings"], "verbs": _ALL},
+        {
+            "apiGroups": ["monitoring.coreos.com"],
+            "resources": ["servicemonitors", "prometheusrules"],
+            "verbs": _ALL,
+        },
+    ]
+    name = "deployer"
+    return [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": name, "namespace": namespace},
+            "rules": rules,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": name, "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+        },
+    ]
+
+
 class Namespaces(Construct):
     """Each namespace is one manifest; its policies another (applied after it)."""
 
@@ -218,3 +278,10 @@ class Namespaces(Construct):
                 self, f"NetworkPolicies-{ns}", cluster=props.cluster, manifest=list(ns_policies)
             )
             applied.node.add_dependency(created)
+        deployer = eks.KubernetesManifest(
+            self,
+            "DeployerRbac",
+            cluster=props.cluster,
+            manifest=deployer_rbac(props.application_namespace, props.deployer_group),
+        )
+        deployer.node.add_dependency(self.namespaces[props.application_namespace])

@@ -49,6 +49,7 @@ from innovate_infra.constructs.delivery.build_project import (
     CompanionProject,
     GitHubSource,
 )
+from innovate_infra.constructs.delivery.cluster_access import grant_cluster_access
 from innovate_infra.constructs.delivery.deployer import DeployTarget, deployer_statements
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
@@ -258,6 +259,15 @@ class DeliveryPipelineStack(PlatformStack):
                     ),
                 ),
             )
+            if release.assume_role_arn is None:
+                # Same account: the deploy project's own role is the environment's deployer.
+                grant_cluster_access(
+                    self,
+                    f"ClusterAccess{env.capitalize()}",
+                    cluster_name=naming.cluster_name(env),
+                    role=self.deployers[env].role,
+                    group=naming.deployer_group,
+                )
 
         self.commit_status: BuildProject | None = None
         if props.connection_arn is not None:

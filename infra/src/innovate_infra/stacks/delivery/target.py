@@ -10,6 +10,7 @@ from typing import ClassVar
 from constructs import Construct
 
 from innovate_infra.config.types import AccountKey
+from innovate_infra.constructs.delivery.cluster_access import grant_cluster_access
 from innovate_infra.constructs.delivery.deployer import (
     CrossAccountDeployer,
     CrossAccountDeployerProps,
@@ -25,6 +26,9 @@ class DeliveryTargetStackProps:
     trusted_role_arns: Sequence[str]
     trusted_account: str
     organization_id: str
+    # The prod cluster (named: it is another stage's) and the deployer group it maps to.
+    cluster_name: str
+    deployer_group: str
 
 
 class DeliveryTargetStack(PlatformStack):
@@ -52,4 +56,11 @@ class DeliveryTargetStack(PlatformStack):
                 trusted_account=props.trusted_account,
                 organization_id=props.organization_id,
             ),
+        )
+        grant_cluster_access(
+            self,
+            "ClusterAccess",
+            cluster_name=props.cluster_name,
+            role=self.deployer.role,
+            group=props.deployer_group,
         )

@@ -81,6 +81,9 @@ class ClusterStackProps:
     prometheus_storage_gib: int
     platform_namespace: str
     application_namespace: str
+    # The Kubernetes group of the delivery pipeline's deployer roles (RBAC in the
+    # application namespace; the access entries are the delivery stacks').
+    deployer_group: str
     application_port: int
     database_port: int
     retain_volumes: bool
@@ -161,6 +164,7 @@ class ClusterStack(PlatformStack):
                 service_cidr=SERVICE_CIDR,
                 application_port=props.application_port,
                 database_port=props.database_port,
+                deployer_group=props.deployer_group,
             ),
         )
         karpenter = props.karpenter
