@@ -23,24 +23,28 @@ IMAGE_DIGEST ?=
 WEB_DIST ?= $(ROOT)/web/dist
 REVISION ?=
 
-export PROJECT ENV IMAGE_TAG IMAGE_DIGEST GIT_SHA REBUILD WEB_DIST REVISION
+# Passed to the scripts only: exported globally they would reach every recipe (an empty
+# GIT_SHA is an invalid setting for the API's own tests).
+DEPLOY_VARS = PROJECT="$(PROJECT)" ENV="$(ENV)" IMAGE_TAG="$(IMAGE_TAG)" \
+  IMAGE_DIGEST="$(IMAGE_DIGEST)" GIT_SHA="$(GIT_SHA)" REBUILD="$(REBUILD)" \
+  WEB_DIST="$(WEB_DIST)" REVISION="$(REVISION)"
 
 .PHONY: image-tag image-release image-digest deploy rollback
 
 image-tag:
-	@$(DEPLOY_SCRIPTS)/image.sh tag
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/image.sh tag
 
 image-release:
-	@$(DEPLOY_SCRIPTS)/image.sh release
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/image.sh release
 
 image-digest:
-	@$(DEPLOY_SCRIPTS)/image.sh digest
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/image.sh digest
 
 deploy:
-	@$(DEPLOY_SCRIPTS)/deploy.sh
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/deploy.sh
 
 rollback:
-	@$(DEPLOY_SCRIPTS)/rollback.sh
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/rollback.sh
 
 # helm and kubectl for CodeBuild, at the versions the buildspecs pin, each checked against
 # the checksum its project publishes beside the release.

@@ -35,6 +35,7 @@ target_group=$(parameter target-group-arn)
 jwt_secret=$(parameter jwt-secret-id)
 database_host=$(parameter database-host)
 database_secret=$(parameter database-secret-id)
+database_master_secret=$(parameter database-master-secret-id)
 
 step "helm upgrade $RELEASE ($ENV, $GIT_SHA @ $IMAGE_DIGEST)"
 upgraded=true
@@ -45,6 +46,7 @@ helm upgrade --install "$RELEASE" "$CHART" -n "$NAMESPACE" --create-namespace \
   --set "targetGroupBinding.targetGroupARN=$target_group" \
   --set "jwtSecret.secretId=$jwt_secret" \
   --set "database.host=$database_host" --set "database.secretId=$database_secret" \
+  --set "database.masterSecretId=$database_master_secret" \
   --timeout 15m
 
 step "wait for the preview and its analysis"

@@ -44,10 +44,17 @@ require_credentials() {
   fi
 }
 
-# /<project>/<env>/deploy/<key>, written by the environment's stacks (infra naming.py).
+# /<project>/<env>/deploy/<key>, written by the environment's stacks (infra naming.py:
+# DEPLOYMENT_PARAMETERS); the CloudFront side's (EDGE_DEPLOYMENT_PARAMETERS) are in
+# us-east-1 with the web stack, the others in the environment's region.
 parameter() {
-  aws ssm get-parameter --name "/$PROJECT/$ENV/deploy/$1" --query Parameter.Value --output text \
-    || die "SSM parameter /$PROJECT/$ENV/deploy/$1 is missing: deploy the $ENV environment stacks first"
+  local region="${DEPLOY_REGION:-${AWS_REGION:-}}"
+  case "$1" in
+    spa-bucket-name|spa-distribution-id|spa-url|api-url) region=us-east-1 ;;
+  esac
+  aws ssm get-parameter --region "$region" --name "/$PROJECT/$ENV/deploy/$1" \
+    --query Parameter.Value --output text \
+    || die "SSM parameter /$PROJECT/$ENV/deploy/$1 ($region) is missing: deploy the $ENV environment stacks first"
 }
 
 use_cluster() {

@@ -25,14 +25,21 @@ ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
 DEPLOYMENT_PARAMETERS = {
     "spa-bucket-name": "edge: the SPA's S3 bucket",
     "spa-distribution-id": "edge: the SPA's CloudFront distribution",
-    "api-url": "edge: the public API base URL (https://...)",
+    "api-url": "edge: the public API's origin (https://...; the SPA's: one origin)",
     "spa-url": "edge: the SPA's public URL (https://...)",
     "cluster-name": "compute: the EKS cluster",
     "target-group-arn": "edge: the ALB's IP target group (the chart's TargetGroupBinding)",
     "jwt-secret-id": "environment: the token signing key's Secrets Manager secret",
     "database-host": "database: the RDS endpoint",
-    "database-secret-id": "database: the RDS-managed secret of the API's user",
+    "database-secret-id": "database: the Secrets Manager secret of the API's own role",
+    "database-master-secret-id": "database: the RDS-managed master secret (the migration Job)",
 }
+# The CloudFront side's parameters live with the web stack in us-east-1 (CloudFront's
+# region); the deploy step reads them there (deploy/scripts/lib.sh).
+EDGE_REGION = "us-east-1"
+EDGE_DEPLOYMENT_PARAMETERS = frozenset(
+    {"spa-bucket-name", "spa-distribution-id", "spa-url", "api-url"}
+)
 
 
 class Naming:
@@ -139,9 +146,9 @@ class Naming:
         """The header value CloudFront adds to API requests and the API's web ACL requires."""
         return f"{self.project}/{environment}/origin-verify"
 
-    def target_group_parameter_name(self, environment: str) -> str:
-        """SSM parameter holding the API target group ARN (the chart's TargetGroupBinding)."""
-        return f"/{self.project}/{environment}/ingress/api-target-group-arn"
+    def spa_bucket_name(self, environment: str, account: str) -> str:
+        """The built SPA's bucket (global name: the account id keeps it unique)."""
+        return f"{self.prefix(environment)}-spa-{account}"
 
     # -- the cluster -------------------------------------------------------------------
 
@@ -362,6 +369,9 @@ class Naming:
         if key not in DEPLOYMENT_PARAMETERS:
             raise ValueError(f"{key!r} is not one of {sorted(DEPLOYMENT_PARAMETERS)}")
         return f"/{self.project}/{environment}/deploy/{key}"
+
+    def deployment_parameter_region(self, key: str, environment_region: str) -> str:
+        return EDGE_REGION if key in EDGE_DEPLOYMENT_PARAMETERS else environment_region
 
     def deployment_parameter_arn_pattern(self, environment: str, account: str, region: str) -> str:
         return f"arn:aws:ssm:{region}:{account}:parameter/{self.project}/{environment}/deploy/*"

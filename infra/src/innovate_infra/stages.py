@@ -27,6 +27,10 @@ from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.cdn.security_headers import load_security_headers
 from innovate_infra.constructs.database.alarms import DatabaseAlarmThresholds
 from innovate_infra.constructs.delivery.deployer import DeployTarget
+from innovate_infra.constructs.delivery.parameters import (
+    DeploymentParameter,
+    DeploymentParameters,
+)
 from innovate_infra.constructs.eks.addons import AddonVersions, ChartVersions
 from innovate_infra.constructs.eks.cluster import ClusterAccess
 from innovate_infra.constructs.eks.karpenter import SUBNET_DISCOVERY_TAG, NodePoolSpec
@@ -36,7 +40,7 @@ from innovate_infra.constructs.network.vpc import (
     FirewallSettings,
     NetworkProps,
 )
-from innovate_infra.naming import NETWORK_LOGS, Naming
+from innovate_infra.naming import DEPLOYMENT_PARAMETERS, EDGE_REGION, NETWORK_LOGS, Naming
 from innovate_infra.stacks.accounts.audit import AuditDataStack, SecurityServicesStack
 from innovate_infra.stacks.accounts.cost import CostStack
 from innovate_infra.stacks.accounts.detection import (
@@ -476,6 +480,7 @@ class EnvironmentStage(Stage):
 
         self._request_path(platform, naming, env)
         self._connect()
+        self._publish_deployment_parameters()
 
     def _connect(self) -> None:
         """What crosses this environment's stacks: the pods' security group into the
@@ -523,6 +528,45 @@ class EnvironmentStage(Stage):
             ],
             secrets_key=self.keys.secrets_key,
         )
+
+    def _publish_deployment_parameters(self) -> None:
+        """The delivery pipeline's contract (``naming.DEPLOYMENT_PARAMETERS``): each stack
+        publishes what it owns; the CloudFront side's live in us-east-1 with the web stack.
+        The target group ARN is the ingress stack's own parameter."""
+        env, naming = self._env, self._naming
+        site = self.web.site
+        spa_url = f"https://{env.edge.web.domain_name or site.distribution.domain_name}"
+        published: dict[PlatformStack, dict[str, str]] = {
+            self.database: {
+                "database-host": self.database.instance.db_instance_endpoint_address,
+                "database-secret-id": self.database.app_secret.secret_arn,
+                "database-master-secret-id": self.database.master_secret.secret_arn,
+            },
+            self.cluster: {
+                "cluster-name": naming.cluster_name(env.name),
+                "jwt-secret-id": self.api_signing_key.secret_arn,
+            },
+            self.web: {
+                "spa-bucket-name": site.bucket.bucket_name,
+                "spa-distribution-id": site.distribution.distribution_id,
+                "spa-url": spa_url,
+                # Same origin: CloudFront forwards /api/* to API Gateway.
+                "api-url": spa_url,
+            },
+        }
+        for stack, values in published.items():
+            DeploymentParameters(
+                stack,
+                "DeploymentParameters",
+                parameters={
+                    key: DeploymentParameter(
+                        name=naming.deployment_parameter_name(env.name, key),
+                        value=value,
+                        description=f"for the delivery pipeline: {DEPLOYMENT_PARAMETERS[key]}",
+                    )
+                    for key, value in values.items()
+                },
+            )
 
     def _cluster_props(self) -> ClusterStackProps:
         env, naming = self._env, self._naming
@@ -670,6 +714,9 @@ class EnvironmentStage(Stage):
             settings=self._settings(WebStack, region=edge_region),
             props=WebStackProps(
                 name_prefix=naming.prefix(env.name),
+                bucket_name=naming.spa_bucket_name(
+                    env.name, self._platform.environment_account_id(env)
+                ),
                 headers=load_security_headers(SECURITY_HEADERS_FILE),
                 price_class=edge.web.price_class,
                 web_acl_arn=self.edge.web_acl.attr_arn,
@@ -738,6 +785,9 @@ def deploy_target(platform: PlatformConfig, naming: Naming, env: EnvironmentConf
         region=env.region,
         parameter_arn_pattern=naming.deployment_parameter_arn_pattern(
             env.name, account, env.region
+        ),
+        edge_parameter_arn_pattern=naming.deployment_parameter_arn_pattern(
+            env.name, account, EDGE_REGION
         ),
         spa_bucket_arn_pattern=naming.spa_bucket_arn_pattern(env.name),
         data_key_alias=naming.key_alias(env.name, "data"),

@@ -132,7 +132,7 @@ def test_target_group_is_published_for_the_chart(templates: Templates, env_name:
     assert tg["Port"] == 8000
     assert tg["HealthCheckPath"] == "/readyz"
     _, parameter = only(template, "AWS::SSM::Parameter")
-    assert parameter["Name"] == f"/innovate/{env_name}/ingress/api-target-group-arn"
+    assert parameter["Name"] == f"/innovate/{env_name}/deploy/target-group-arn"
     assert ref(parameter["Value"]) == tg_id
 
 

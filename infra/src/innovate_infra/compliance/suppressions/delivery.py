@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from innovate_infra.compliance.matching import CheckovSkip, NagAcknowledgment, ResourceMatcher
 from innovate_infra.compliance.suppressions.rules import AWS, HIPAA, both
-from innovate_infra.naming import Naming
+from innovate_infra.naming import EDGE_REGION, Naming
 from innovate_infra.stacks.delivery.artifacts import DeliveryArtifactsStack
 from innovate_infra.stacks.delivery.infrastructure import InfrastructurePipelineStack
 from innovate_infra.stacks.delivery.pipeline import BUILD_LOGS, DeliveryPipelineStack
@@ -132,6 +132,7 @@ def _deployer_wildcards(naming: Naming, accounts: dict[str, str], region: str) -
     for env, account in accounts.items():
         ids += [
             f"Resource::{naming.deployment_parameter_arn_pattern(env, account, region)}",
+            f"Resource::{naming.deployment_parameter_arn_pattern(env, account, EDGE_REGION)}",
             f"Resource::arn:aws:eks:{region}:{account}:cluster/*",
             f"Resource::{naming.spa_bucket_arn_pattern(env)}",
             f"Resource::{naming.spa_bucket_arn_pattern(env)}/*",

@@ -39,6 +39,8 @@ class ApiOrigin:
 @dataclass(frozen=True)
 class SpaDistributionProps:
     name_prefix: str
+    # The SPA bucket's name: the deploy role's upload grant names it.
+    bucket_name: str
     headers: SecurityHeaders
     price_class: str
     web_acl_arn: str
@@ -85,6 +87,7 @@ class SpaDistribution(Construct):
         self.bucket = s3.Bucket(
             self,
             self.BUCKET_ID,
+            bucket_name=props.bucket_name,
             encryption=s3.BucketEncryption.S3_MANAGED,
             versioned=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,

@@ -21,6 +21,8 @@ class DeployTarget:
     region: str
     parameter_arn_pattern: str
     """The SSM parameters the environment publishes for the deploy (``/<p>/<env>/deploy/*``)."""
+    edge_parameter_arn_pattern: str
+    """The same path in us-east-1, where the web stack publishes the CloudFront side's."""
     spa_bucket_arn_pattern: str
     """The environment's SPA bucket (the edge stack names it ``<project>-<env>-spa-*``)."""
     data_key_alias: str
@@ -39,7 +41,7 @@ def deployer_statements(target: DeployTarget) -> list[iam.PolicyStatement]:
         iam.PolicyStatement(
             sid="ReadDeployParameters",
             actions=["ssm:GetParameter", "ssm:GetParameters"],
-            resources=[target.parameter_arn_pattern],
+            resources=[target.parameter_arn_pattern, target.edge_parameter_arn_pattern],
         ),
         iam.PolicyStatement(
             sid="FindTheEnvironmentsCluster",

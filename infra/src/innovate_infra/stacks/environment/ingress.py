@@ -176,7 +176,7 @@ class IngressStack(PlatformStack):
         self.target_group_parameter = ssm.StringParameter(
             self,
             "TargetGroupArn",
-            parameter_name=naming.target_group_parameter_name(env),
+            parameter_name=naming.deployment_parameter_name(env, "target-group-arn"),
             string_value=self.alb.target_group.target_group_arn,
             description="API target group ARN for the TargetGroupBinding",
         )

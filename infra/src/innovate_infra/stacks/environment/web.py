@@ -23,6 +23,7 @@ from innovate_infra.stacks.base import PlatformStack, StackSettings
 @dataclass(frozen=True)
 class WebStackProps:
     name_prefix: str
+    bucket_name: str
     headers: SecurityHeaders
     price_class: str
     web_acl_arn: str
@@ -58,6 +59,7 @@ class WebStack(PlatformStack):
             self.SITE_ID,
             props=SpaDistributionProps(
                 name_prefix=props.name_prefix,
+                bucket_name=props.bucket_name,
                 headers=props.headers,
                 price_class=props.price_class,
                 web_acl_arn=props.web_acl_arn,
