@@ -41,6 +41,8 @@ DATABASE_SUPPORT_TYPES = {
     "AWS::SecretsManager::RotationSchedule",
     "AWS::Backup::BackupPlan",
     "AWS::Backup::BackupSelection",
+    # The endpoint and secret ids it publishes for the deploy step (stages.py).
+    "AWS::SSM::Parameter",
 }
 
 

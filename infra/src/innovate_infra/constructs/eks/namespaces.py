@@ -203,7 +203,7 @@ _READ = ["get", "list", "watch"]
 
 
 def deployer_rbac(namespace: str, group: str) -> list[dict[str, Any]]:
-    """What ``helm upgrade --install`` of deploy/charts/innovate-api, the Rollout's
+    """What ``helm upgrade --install`` of the API's chart (deploy/charts), the Rollout's
     promotion or abort and ``helm rollback`` need in the application namespace: the
     chart's kinds (Helm keeps its release records in Secrets), read access to what the
     Rollout creates, nothing cluster-wide."""
