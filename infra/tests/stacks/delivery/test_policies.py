@@ -148,6 +148,12 @@ def test_deployers_touch_their_own_environment_only(
         param = f"arn:aws:ssm:{REGION}:{account}:parameter/innovate/{{}}/deploy/cluster-name"
         assert may(document, account, "ssm:GetParameter", param.format(own))
         assert not may(document, account, "ssm:GetParameter", param.format(other))
+        # The CloudFront side's parameters are in us-east-1 (the web stack's region).
+        edge = f"arn:aws:ssm:us-east-1:{account}:parameter/innovate/{{}}/deploy/spa-bucket-name"
+        assert may(document, account, "ssm:GetParameter", edge.format(own))
+        assert not may(document, account, "ssm:GetParameter", edge.format(other))
+        elsewhere = f"arn:aws:ssm:eu-central-1:{account}:parameter/innovate/{own}/deploy/spa-url"
+        assert not may(document, account, "ssm:GetParameter", elsewhere)
         cluster = f"arn:aws:eks:{REGION}:{account}:cluster/c"
         assert may(
             document,
