@@ -65,15 +65,26 @@ use_cluster() {
   aws eks update-kubeconfig --name "$cluster" --region "${DEPLOY_REGION:-${AWS_REGION:-}}" --kubeconfig "$KUBECONFIG" >/dev/null
 }
 
+# The Rollout's phase; empty while it does not exist yet (first install). Any other
+# failure to read it (credentials, RBAC, the API server) fails at once, not at timeout.
 rollout_phase() {
-  kubectl -n "$NAMESPACE" get rollout "$RELEASE" -o jsonpath='{.status.phase}' 2>/dev/null || true
+  local out
+  if out=$(kubectl -n "$NAMESPACE" get rollout "$RELEASE" -o jsonpath='{.status.phase}' 2>&1); then
+    printf '%s' "$out"
+    return 0
+  fi
+  case "$out" in
+    *NotFound*) return 0 ;;
+  esac
+  echo "rollout: cannot read $RELEASE in $NAMESPACE: $out" >&2
+  return 1
 }
 
 # Waits until the Rollout reaches one of the given phases; fails on Degraded or timeout.
 wait_for_phase() {
   local deadline=$((SECONDS + ${ROLLOUT_TIMEOUT_SECONDS:-900})) phase
   while [ $SECONDS -lt $deadline ]; do
-    phase=$(rollout_phase)
+    phase=$(rollout_phase) || return 1
     for wanted in "$@"; do [ "$phase" = "$wanted" ] && { echo "rollout: $phase"; return 0; }; done
     [ "$phase" = "Degraded" ] && { echo "rollout: Degraded (analysis failed or pods unhealthy)" >&2; return 1; }
     sleep 10
@@ -89,6 +100,9 @@ promote_rollout() {
   kubectl -n "$NAMESPACE" patch rollout "$RELEASE" --subresource status --type merge -p '{"status":{"pauseConditions":null}}' >/dev/null
 }
 
+# On the failure path: the release is rolled back whether or not the abort lands (the
+# Rollout may not exist yet), but a failed abort is said, never swallowed.
 abort_rollout() {
-  kubectl -n "$NAMESPACE" patch rollout "$RELEASE" --subresource status --type merge -p '{"status":{"abort":true}}' >/dev/null || true
+  kubectl -n "$NAMESPACE" patch rollout "$RELEASE" --subresource status --type merge -p '{"status":{"abort":true}}' >/dev/null \
+    || echo "rollout: abort of $RELEASE failed; rolling the release back anyway" >&2
 }

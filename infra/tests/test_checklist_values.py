@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 from innovate_infra.app import INFRA_DIR
 from innovate_infra.config import PlatformConfig
@@ -25,14 +24,16 @@ def chart_repositories() -> list[tuple[Path, str]]:
     return found
 
 
-@pytest.mark.skipif(not CHART.is_dir(), reason="the chart is not in this checkout")
 def test_the_charts_image_registry_is_the_development_accounts(platform: PlatformConfig) -> None:
     """Images are built and pushed in Development (docs/architecture.md)."""
     development = platform.account_id("development")
     problems = []
-    for path, repository in chart_repositories():
+    repositories = chart_repositories()
+    assert repositories, f"no image.repository in {CHART}/values*.yaml: the check read nothing"
+    for path, repository in repositories:
         match = ECR.match(repository)
         if match is None:
+            problems.append(f"{path.name}: image.repository {repository!r} is not private ECR")
             continue
         account, region = match.groups()
         if (account, region) != (development, platform.home_region):
