@@ -1,5 +1,5 @@
 import { useId } from "react";
-import type { InputHTMLAttributes, TextareaHTMLAttributes } from "react";
+import type { InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from "react";
 
 interface Common {
   label: string;
@@ -7,35 +7,33 @@ interface Common {
   error?: string | undefined;
 }
 
-function describedBy(hintId: string, errorId: string, hint?: string, error?: string) {
-  const ids = [hint ? hintId : null, error ? errorId : null].filter(Boolean);
-  return ids.length ? ids.join(" ") : undefined;
+interface ControlProps {
+  id: string;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
 }
 
-/** A labelled input with its hint and its error, both tied to it for screen readers. */
-export function TextField({
-  label,
-  hint,
-  error,
-  ...input
-}: Common & InputHTMLAttributes<HTMLInputElement>) {
+/** The label, hint and error around one control, tied to it for screen readers. */
+function FieldFrame({ label, hint, error, control }: Common & { control: (p: ControlProps) => ReactNode }) {
   const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const ids = [hint ? hintId : null, error ? errorId : null].filter(Boolean);
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       {hint ? (
-        <p className="hint" id={`${id}-hint`}>
+        <p className="hint" id={hintId}>
           {hint}
         </p>
       ) : null}
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(`${id}-hint`, `${id}-error`, hint, error)}
-        {...input}
-      />
+      {control({
+        id,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": ids.length ? ids.join(" ") : undefined,
+      })}
       {error ? (
-        <p className="field-error" id={`${id}-error`}>
+        <p className="field-error" id={errorId}>
           {error}
         </p>
       ) : null}
@@ -43,32 +41,17 @@ export function TextField({
   );
 }
 
+/** A labelled input with its hint and its error. */
+export function TextField({ label, hint, error, ...input }: Common & InputHTMLAttributes<HTMLInputElement>) {
+  return <FieldFrame label={label} hint={hint} error={error} control={(p) => <input {...p} {...input} />} />;
+}
+
+/** A labelled textarea with its hint and its error. */
 export function TextAreaField({
   label,
   hint,
   error,
   ...area
 }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      <textarea
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(`${id}-hint`, `${id}-error`, hint, error)}
-        {...area}
-      />
-      {error ? (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
+  return <FieldFrame label={label} hint={hint} error={error} control={(p) => <textarea {...p} {...area} />} />;
 }
