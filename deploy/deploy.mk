@@ -5,11 +5,15 @@
 #   make image-tag GIT_SHA=<sha> [REBUILD=true]     the tag the build pushes (never "latest")
 #   make image-release GIT_SHA=<sha> IMAGE_TAG=<tag> IMAGE_REPOSITORY_URI=<uri>
 #   make image-digest GIT_SHA=<sha> IMAGE_TAG=<tag>  the pushed image's digest
-#   make deploy ENV=dev|staging|prod GIT_SHA=<sha> IMAGE_DIGEST=sha256:<hex> IMAGE_REPOSITORY_URI=<uri> [WEB_DIST=web/dist]
+#   make deploy-release ENV=dev|staging|prod GIT_SHA=<sha> IMAGE_DIGEST=sha256:<hex> IMAGE_REPOSITORY_URI=<uri>
+#   make deploy-publish ENV=dev|staging|prod GIT_SHA=<sha> [WEB_DIST=web/dist]
+#   make deploy ...                                  both, in that order
 #   make rollback ENV=dev|staging|prod [REVISION=<helm revision>]
 #
-# deploy and rollback need AWS credentials for the environment's account (or DEPLOY_ROLE_ARN
-# to assume), kubectl and helm; without them they stop at once and say what is missing.
+# They need AWS credentials for the environment's account; release and rollback also
+# kubectl, helm and a network path to the cluster's private API endpoint (the pipeline's
+# deploy runner in the environment's VPC has one). Without them they stop at once and say
+# what is missing.
 
 DEPLOY_DIR := $(ROOT)/deploy
 DEPLOY_SCRIPTS := $(DEPLOY_DIR)/scripts
@@ -29,7 +33,7 @@ DEPLOY_VARS = PROJECT="$(PROJECT)" ENV="$(ENV)" IMAGE_TAG="$(IMAGE_TAG)" \
   IMAGE_DIGEST="$(IMAGE_DIGEST)" GIT_SHA="$(GIT_SHA)" REBUILD="$(REBUILD)" \
   WEB_DIST="$(WEB_DIST)" REVISION="$(REVISION)"
 
-.PHONY: image-tag image-release image-digest deploy rollback
+.PHONY: image-tag image-release image-digest deploy deploy-release deploy-publish rollback
 
 image-tag:
 	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/image.sh tag
@@ -41,17 +45,30 @@ image-digest:
 	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/image.sh digest
 
 deploy:
-	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/deploy.sh
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/deploy.sh all
+
+deploy-release:
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/deploy.sh release
+
+deploy-publish:
+	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/deploy.sh publish
 
 rollback:
 	@$(DEPLOY_VARS) $(DEPLOY_SCRIPTS)/rollback.sh
 
-# helm and kubectl for CodeBuild, at the versions the buildspecs pin, each checked against
-# the checksum its project publishes beside the release.
+# helm and kubectl for CodeBuild, at the versions tools.yml pins, each checked against the
+# checksum its project publishes beside the release. The deploy-tools project downloads
+# them once per execution (outside any VPC) and hands them to the deploy runners, which
+# have no route to those download sites, as the Tools artifact (install-deploy-tools).
 TOOLS_BIN ?= /usr/local/bin
+TOOLS_FROM ?=
 HELM_VERSION ?= v3.19.2
 KUBECTL_VERSION ?= v1.34.2
 
-.PHONY: deploy-tools
+.PHONY: deploy-tools install-deploy-tools
 deploy-tools:
 	@$(DEPLOY_SCRIPTS)/tools.sh "$(TOOLS_BIN)" "$(HELM_VERSION)" "$(KUBECTL_VERSION)"
+
+install-deploy-tools:
+	@[ -n "$(TOOLS_FROM)" ] || { echo "install-deploy-tools: TOOLS_FROM=<dir with helm and kubectl> is required" >&2; exit 2; }
+	@install -m 0755 "$(TOOLS_FROM)/helm" "$(TOOLS_FROM)/kubectl" "$(TOOLS_BIN)/"

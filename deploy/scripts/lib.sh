@@ -8,6 +8,7 @@ CHART="$ROOT/deploy/charts/innovate-api"
 RELEASE=${RELEASE:-innovate-api}
 NAMESPACE=${NAMESPACE:-innovate}
 ENVIRONMENTS="dev staging prod"
+EDGE_REGION=us-east-1
 
 die() { echo "${0##*/}: $*" >&2; exit 2; }
 step() { printf '\n== %s\n' "$*"; }
@@ -29,19 +30,10 @@ require_tools() {
   [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (install them, or let CodeBuild run this: docs/delivery.md)"
 }
 
-# Fails with a clear message when there are no usable AWS credentials; assumes
-# DEPLOY_ROLE_ARN (the Production deployer) when it is set.
+# Fails with a clear message when there are no usable AWS credentials.
 require_credentials() {
   aws sts get-caller-identity --output text --query Arn >/dev/null 2>&1 \
-    || die "no usable AWS credentials (aws sts get-caller-identity failed): sign in to the environment's account (aws sso login) or run this from the pipeline's CodeBuild project"
-  if [ -n "${DEPLOY_ROLE_ARN:-}" ]; then
-    local creds
-    creds=$(aws sts assume-role --role-arn "$DEPLOY_ROLE_ARN" --role-session-name "deploy-$ENV-${CODEBUILD_BUILD_NUMBER:-manual}" \
-      --duration-seconds 3600 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text) \
-      || die "cannot assume $DEPLOY_ROLE_ARN"
-    read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<"$creds"
-    export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
-  fi
+    || die "no usable AWS credentials (aws sts get-caller-identity failed): sign in to the environment's account (aws sso login) or let the pipeline's deploy projects run this"
 }
 
 # /<project>/<env>/deploy/<key>, written by the environment's stacks (infra naming.py:
@@ -50,7 +42,7 @@ require_credentials() {
 parameter() {
   local region="${DEPLOY_REGION:-${AWS_REGION:-}}"
   case "$1" in
-    spa-bucket-name|spa-distribution-id|spa-url|api-url) region=us-east-1 ;;
+    spa-bucket-name|spa-distribution-id|spa-url|api-url) region=$EDGE_REGION ;;
   esac
   aws ssm get-parameter --region "$region" --name "/$PROJECT/$ENV/deploy/$1" \
     --query Parameter.Value --output text \

@@ -5,6 +5,7 @@ source "$(dirname "$0")/lib.sh"
 [ $# -eq 3 ] || die "usage: tools.sh <bin dir> <helm version> <kubectl version>"
 bin=$1 helm_version=$2 kubectl_version=$3
 require_tools curl sha256sum tar
+mkdir -p "$bin"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

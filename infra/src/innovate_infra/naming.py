@@ -33,7 +33,15 @@ DEPLOYMENT_PARAMETERS = {
     "database-host": "database: the RDS endpoint",
     "database-secret-id": "database: the Secrets Manager secret of the API's own role",
     "database-master-secret-id": "database: the RDS-managed master secret (the migration Job)",
+    "runner-vpc-id": "network: the VPC the deploy runner (CodeBuild) joins to reach the cluster",
+    "runner-subnet-ids": "network: the private subnets of the deploy runner (a StringList)",
+    "runner-security-group-id": "compute: the deploy runner's group (HTTPS out; the API admits it)",
 }
+# Read by CloudFormation when the delivery stacks deploy (the deploy runner's network),
+# not by deploy/scripts.
+RUNNER_DEPLOYMENT_PARAMETERS = frozenset(
+    {"runner-vpc-id", "runner-subnet-ids", "runner-security-group-id"}
+)
 # The CloudFront side's parameters live with the web stack in us-east-1 (CloudFront's
 # region); the deploy step reads them there (deploy/scripts/lib.sh).
 EDGE_REGION = "us-east-1"
@@ -345,14 +353,36 @@ class Naming:
         return f"arn:aws:iam::{self._development}:role/{self.delivery_role_name(purpose)}"
 
     def deployer_role_name(self, environment: str) -> str:
-        """The role that deploys the API to one environment's cluster (helm, kubectl, the
-        SPA upload and the CloudFront invalidation). dev and staging: the deploy project's
-        own role in the Development account; prod: the cross-account role in the
-        Production account that the prod deploy project assumes. The environment's EKS
-        cluster gives this role an access entry."""
+        """The role of the environment's release project (``deploy-<env>``: helm and
+        kubectl, in the environment's VPC). The project lives in the environment's account,
+        the only place it can join that VPC: the Development account's pipeline stack for
+        dev and staging, the Production account's delivery-target stack for prod. The
+        environment's EKS cluster gives this role an access entry."""
         if environment == "prod":
             return self.security_role_name("delivery-deployer-prod")
         return self.delivery_role_name(f"deploy-{environment}")
+
+    def publisher_role_name(self, environment: str) -> str:
+        """The role of the environment's publish project (``publish-<env>``: the SPA
+        upload, the CloudFront invalidation and the smoke test; no cluster access)."""
+        if environment == "prod":
+            return self.security_role_name("delivery-publisher-prod")
+        return self.delivery_role_name(f"publish-{environment}")
+
+    def publisher_role_arn(self, environment: str, account: str) -> str:
+        return f"arn:aws:iam::{account}:role/{self.publisher_role_name(environment)}"
+
+    def pipeline_action_role_name(self, environment: str) -> str:
+        """The role of an environment in another account that the application pipeline
+        assumes to start that account's deploy projects (CodePipeline's action role)."""
+        return self.security_role_name(f"delivery-pipeline-action-{environment}")
+
+    def pipeline_action_role_arn(self, environment: str, account: str) -> str:
+        return f"arn:aws:iam::{account}:role/{self.pipeline_action_role_name(environment)}"
+
+    def deploy_log_group_name(self, environment: str) -> str:
+        """The environment's log group of its deploy and publish builds (its logging stack)."""
+        return self.log_group_name(environment, "delivery/deploy")
 
     @property
     def deployer_group(self) -> str:

@@ -76,7 +76,11 @@ from innovate_infra.stacks.delivery.replica import (
     InfrastructurePipelineReplicaStack,
     InfrastructurePipelineReplicaStackProps,
 )
-from innovate_infra.stacks.delivery.target import DeliveryTargetStack, DeliveryTargetStackProps
+from innovate_infra.stacks.delivery.target import (
+    DeliveryTargetStack,
+    DeliveryTargetStackProps,
+    DeployProject,
+)
 from innovate_infra.stacks.environment.cluster import (
     ClusterStack,
     ClusterStackProps,
@@ -536,7 +540,7 @@ class EnvironmentStage(Stage):
         env, naming = self._env, self._naming
         site = self.web.site
         spa_url = f"https://{env.edge.web.domain_name or site.distribution.domain_name}"
-        published: dict[PlatformStack, dict[str, str]] = {
+        published: dict[PlatformStack, dict[str, str | list[str]]] = {
             self.database: {
                 "database-host": self.database.instance.db_instance_endpoint_address,
                 "database-secret-id": self.database.app_secret.secret_arn,
@@ -545,6 +549,9 @@ class EnvironmentStage(Stage):
             self.cluster: {
                 "cluster-name": naming.cluster_name(env.name),
                 "jwt-secret-id": self.api_signing_key.secret_arn,
+                "runner-vpc-id": self.network.network.vpc.vpc_id,
+                "runner-subnet-ids": [s.subnet_id for s in self.network.network.private_subnets],
+                "runner-security-group-id": self.cluster.deploy_runner.security_group_id,
             },
             self.web: {
                 "spa-bucket-name": site.bucket.bucket_name,
@@ -790,24 +797,44 @@ def deploy_target(platform: PlatformConfig, naming: Naming, env: EnvironmentConf
             env.name, account, EDGE_REGION
         ),
         spa_bucket_arn_pattern=naming.spa_bucket_arn_pattern(env.name),
-        data_key_alias=naming.key_alias(env.name, "data"),
     )
 
 
 class DeliveryStage(Stage):
     """The application's delivery (issue #11): in the Development account the artifacts
-    (stateful) and the pipeline; in the Production account the deployer role that the
-    prod deploy assumes. The two accounts' stacks share nothing but names."""
+    (stateful) and the pipeline with dev's and staging's deploy projects; in the
+    Production account prod's deploy projects and the role the pipeline runs them as.
+    The two accounts' stacks share nothing but names."""
 
     def __init__(self, scope: Construct, *, platform: PlatformConfig, naming: Naming) -> None:
         super().__init__(scope, DELIVERY_STAGE)
         delivery = platform.delivery
         development = platform.account_id("development")
         production = platform.account_id("production")
+        for env in platform.environments.values():
+            # A deploy project joins the environment's VPC, and CodePipeline's actions
+            # run in the pipeline's region: one region for both.
+            if env.region != platform.home_region:
+                raise ValueError(
+                    f"environments/{env.name}.yaml: region {env.region} is not the home "
+                    f"region {platform.home_region}; the delivery pipeline deploys only there"
+                )
         remote = [
             env for env in platform.environments.values()
             if platform.environment_account_id(env) != development
         ]  # fmt: skip
+        for env in remote:
+            if platform.environment_account_id(env) != production:
+                raise ValueError(f"{env.name}: only Production hosts a remote environment")
+
+        def remote_roles(env: EnvironmentConfig) -> list[str]:
+            account = platform.environment_account_id(env)
+            return [
+                naming.deployer_role_arn(env.name, account),
+                naming.publisher_role_arn(env.name, account),
+                naming.pipeline_action_role_arn(env.name, account),
+            ]
+
         self.artifacts = DeliveryArtifactsStack(
             self,
             "DeliveryArtifacts",
@@ -830,17 +857,21 @@ class DeliveryStage(Stage):
                     )
                     for env in remote
                 ],
+                artifact_readers=[
+                    (platform.environment_account_id(env), remote_roles(env)) for env in remote
+                ],
             ),
         )
         releases = [
             Release(
                 target=deploy_target(platform, naming, env),
-                assume_role_arn=(
-                    naming.deployer_role_arn(env.name, platform.environment_account_id(env))
+                approval=env.account == "production",
+                runner_subnet_count=len(env.availability_zones),
+                action_role_arn=(
+                    naming.pipeline_action_role_arn(env.name, platform.environment_account_id(env))
                     if env in remote
                     else None
                 ),
-                approval=env.account == "production",
             )
             for env in platform.environments.values()
         ]
@@ -870,24 +901,50 @@ class DeliveryStage(Stage):
         self.pipeline.add_stack_dependency(self.artifacts)
         self.targets: list[DeliveryTargetStack] = []
         for env in remote:
-            if platform.environment_account_id(env) != production:
-                raise ValueError(f"{env.name}: only Production hosts a remote environment")
             self.targets.append(
                 DeliveryTargetStack(
                     self,
                     f"DeliveryTarget{env.name.capitalize()}",
                     settings=_account_stack_settings(platform, naming, DeliveryTargetStack),
                     props=DeliveryTargetStackProps(
-                        role_name=naming.deployer_role_name(env.name),
                         target=deploy_target(platform, naming, env),
-                        trusted_role_arns=[naming.delivery_role_arn(f"deploy-{env.name}")],
-                        trusted_account=development,
+                        deployer=DeployProject(
+                            project_name=naming.build_project_name(f"deploy-{env.name}"),
+                            role_name=naming.deployer_role_name(env.name),
+                        ),
+                        publisher=DeployProject(
+                            project_name=naming.build_project_name(f"publish-{env.name}"),
+                            role_name=naming.publisher_role_name(env.name),
+                        ),
+                        action_role_name=naming.pipeline_action_role_name(env.name),
+                        pipeline_role_arn=naming.delivery_role_arn("application"),
+                        pipeline_account=development,
                         organization_id=platform.accounts.organization.organization_id,
+                        log_group_name=naming.deploy_log_group_name(env.name),
+                        artifact_bucket_arn=f"arn:aws:s3:::{naming.artifact_bucket_name}",
+                        pipeline_name=naming.application_pipeline_name,
+                        project_key_alias=naming.key_alias(env.name, "data"),
+                        image_repository_uri=(
+                            f"{development}.dkr.ecr.{platform.home_region}.amazonaws.com/"
+                            f"{naming.image_repository_name(delivery.image.repository)}"
+                        ),
+                        runner_vpc_id_parameter=naming.deployment_parameter_name(
+                            env.name, "runner-vpc-id"
+                        ),
+                        runner_subnet_ids_parameter=naming.deployment_parameter_name(
+                            env.name, "runner-subnet-ids"
+                        ),
+                        runner_security_group_parameter=naming.deployment_parameter_name(
+                            env.name, "runner-security-group-id"
+                        ),
+                        runner_subnet_count=len(env.availability_zones),
                         cluster_name=naming.cluster_name(env.name),
                         deployer_group=naming.deployer_group,
                     ),
                 )
             )
+            # The pipeline's prod stage names these projects and this role.
+            self.pipeline.add_stack_dependency(self.targets[-1])
 
     def stacks(self) -> list[PlatformStack]:
         return [self.artifacts, self.pipeline, *self.targets]

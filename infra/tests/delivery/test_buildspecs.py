@@ -34,7 +34,7 @@ def commands_of(spec: dict[str, object]) -> list[str]:
     return [c for phase in phases.values() for c in phase.get("commands", [])]
 
 
-@pytest.mark.parametrize("name", ["test", "image", "web", "deploy", "rollback"])
+@pytest.mark.parametrize("name", ["test", "image", "web", "tools", "deploy", "publish"])
 def test_buildspec_is_valid_and_calls_existing_make_targets(name: str) -> None:
     spec = yaml.safe_load((BUILDSPECS / f"{name}.yml").read_text())
     assert spec["version"] == 0.2
@@ -116,6 +116,27 @@ def test_deploy_refuses_latest_and_names_missing_tools(bare_path: str) -> None:
     assert "missing tools: aws kubectl helm" in result.stderr
 
 
+def test_publish_names_a_missing_bundle_and_tools(bare_path: str, tmp_path: Path) -> None:
+    result = run_make(
+        "deploy-publish", "ENV=dev", f"GIT_SHA={SHA}", f"WEB_DIST={tmp_path}", path=bare_path
+    )
+    assert result.returncode != 0
+    assert f"no SPA bundle at {tmp_path}" in result.stderr
+    (tmp_path / "index.html").write_text("<!doctype html>")
+    result = run_make(
+        "deploy-publish", "ENV=dev", f"GIT_SHA={SHA}", f"WEB_DIST={tmp_path}", path=bare_path
+    )
+    assert result.returncode != 0
+    # The publish step needs no cluster tools: only the AWS CLI and curl.
+    assert "missing tools: aws curl" in result.stderr
+
+
+def test_installing_the_deploy_tools_needs_their_directory(bare_path: str) -> None:
+    result = run_make("install-deploy-tools", path=bare_path)
+    assert result.returncode == 2
+    assert "TOOLS_FROM=<dir with helm and kubectl> is required" in result.stderr
+
+
 def fake_tool(bin_dir: Path, name: str, script: str = "exit 1") -> None:
     tool = bin_dir / name
     tool.write_text(f"#!/bin/sh\n{script}\n")
@@ -146,6 +167,11 @@ def test_deploy_and_rollback_fail_clearly_without_credentials(bare_path: str) ->
         result = run_make(*deploy_args, path=bare_path, IMAGE_REPOSITORY_URI="r/innovate-api")
         assert "no usable AWS credentials" in result.stderr
     assert result.returncode != 0
+    result = run_make(
+        "deploy-publish", "ENV=dev", f"GIT_SHA={SHA}", f"WEB_DIST={web}", path=bare_path
+    )
+    assert result.returncode != 0
+    assert "no usable AWS credentials" in result.stderr
     result = run_make("rollback", "ENV=prod", path=bare_path)
     assert result.returncode != 0
     assert "no usable AWS credentials" in result.stderr

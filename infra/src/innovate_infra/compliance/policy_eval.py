@@ -559,7 +559,11 @@ def resolve(value: Any, ctx: TemplateContext) -> Any:
             return re.sub(r"\$\{([^}]+)\}", sub, template)
         if name == "Fn::Select":
             index, items = arg
-            return resolve(items, ctx)[int(resolve(index, ctx))]
+            resolved = resolve(items, ctx)
+            # A Ref to a list parameter: ``references`` holds it comma-separated.
+            if isinstance(resolved, str):
+                resolved = resolved.split(",")
+            return resolved[int(resolve(index, ctx))]
         if name == "Fn::Split":
             separator, text = arg
             return str(resolve(text, ctx)).split(separator)

@@ -69,7 +69,7 @@ def test_pipeline_is_v2_from_github_and_releases_in_order(
     assert pipeline["PipelineType"] == "V2"
     assert pipeline["ExecutionMode"] == "QUEUED"
     assert [s["Name"] for s in pipeline["Stages"]] == [
-        "Source", "Test", "Build", "DeployDev", "DeployStaging", "DeployProd",
+        "Source", "Test", "Build", "DeployDev", "DeployStaging", "ApproveProd", "DeployProd",
     ]  # fmt: skip
     [source] = pipeline["Stages"][0]["Actions"]
     assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
@@ -80,7 +80,8 @@ def test_pipeline_is_v2_from_github_and_releases_in_order(
     assert trigger["GitConfiguration"]["Push"][0]["Branches"]["Includes"] == [config.branch]
     assert pipeline["ArtifactStore"]["EncryptionKey"]["Type"] == "KMS"
     build = {a["Name"]: a for a in pipeline["Stages"][2]["Actions"]}
-    assert sorted(build) == ["Image", "WebBundle"]
+    assert sorted(build) == ["DeployTools", "Image", "WebBundle"]
+    assert [o["Name"] for o in build["DeployTools"]["OutputArtifacts"]] == ["Tools"]
     variables = json.loads(build["Image"]["Configuration"]["EnvironmentVariables"])
     assert {
         "name": "GIT_SHA",
@@ -90,29 +91,52 @@ def test_pipeline_is_v2_from_github_and_releases_in_order(
 
 
 def test_only_prod_waits_for_an_approval_that_is_announced(templates: Templates) -> None:
-    for stage in stages_of(templates)[3:]:
-        kinds = [a["ActionTypeId"]["Category"] for a in stage["Actions"]]
-        if stage["Name"] == "DeployProd":
-            assert kinds == ["Approval", "Build"]
-            approval = stage["Actions"][0]
-            assert "NotificationArn" in approval["Configuration"]
-            assert stage["Actions"][1]["RunOrder"] > approval["RunOrder"]
-        else:
-            assert kinds == ["Build"]
-        deploy = stage["Actions"][-1]
-        assert [i["Name"] for i in deploy["InputArtifacts"]] == ["Source", "Web"]
-        variables = json.loads(deploy["Configuration"]["EnvironmentVariables"])
+    stages = {s["Name"]: s for s in stages_of(templates)}
+    approvals = [n for n, s in stages.items() if any(
+        a["ActionTypeId"]["Category"] == "Approval" for a in s["Actions"]
+    )]  # fmt: skip
+    assert approvals == ["ApproveProd"]
+    [approval] = stages["ApproveProd"]["Actions"]
+    assert "NotificationArn" in approval["Configuration"]
+    names = list(stages)
+    assert names.index("ApproveProd") == names.index("DeployProd") - 1
+
+
+def test_each_deploy_stage_releases_then_publishes_and_rolls_back_on_failure(
+    templates: Templates, naming: Naming
+) -> None:
+    stages = {s["Name"]: s for s in stages_of(templates)}
+    for env in ENVIRONMENTS:
+        stage = stages[f"Deploy{env.capitalize()}"]
+        # Back to the stage's last successful execution (commit, digest, SPA).
+        assert stage["OnFailure"] == {"Result": "ROLLBACK"}
+        release, publish = stage["Actions"]
+        assert (release["Name"], release["RunOrder"]) == ("Release", 1)
+        assert (publish["Name"], publish["RunOrder"]) == ("Publish", 2)
+        assert release["Configuration"]["ProjectName"] == f"innovate-deploy-{env}"
+        assert publish["Configuration"]["ProjectName"] == f"innovate-publish-{env}"
+        assert [i["Name"] for i in release["InputArtifacts"]] == ["Source", "Tools"]
+        assert [i["Name"] for i in publish["InputArtifacts"]] == ["Source", "Web"]
+        # No outputs: CodePipeline cannot take outputs from a build in another account.
+        assert not release.get("OutputArtifacts")
+        assert not publish.get("OutputArtifacts")
+        variables = json.loads(release["Configuration"]["EnvironmentVariables"])
         assert {
-            "name": "IMAGE_TAG",
-            "value": "#{Image.IMAGE_TAG}",
+            "name": "IMAGE_DIGEST",
+            "value": "#{Image.IMAGE_DIGEST}",
             "type": "PLAINTEXT",
         } in variables
+        # prod's projects are in Production: the actions run as its action role.
+        expected_role = (
+            naming.pipeline_action_role_arn("prod", "444444444444") if env == "prod" else None
+        )
+        assert release.get("RoleArn") == publish.get("RoleArn") == expected_role
 
 
-def projects(templates: Templates) -> dict[str, dict[str, Any]]:
+def projects(templates: Templates, stack: str = PIPELINE) -> dict[str, dict[str, Any]]:
     return {
         p["Properties"]["Name"]: p["Properties"]
-        for p in resources_of(templates[PIPELINE], "AWS::CodeBuild::Project").values()
+        for p in resources_of(templates[stack], "AWS::CodeBuild::Project").values()
     }
 
 
@@ -121,35 +145,106 @@ def test_build_projects_use_the_buildspecs_and_encrypted_logs(templates: Templat
     assert sorted(found) == sorted(
         [
             "innovate-test", "innovate-image", "innovate-web", "innovate-commit-status",
-            *(f"innovate-{v}-{e}" for v in ("deploy", "rollback") for e in ENVIRONMENTS),
+            "innovate-deploy-tools",
+            *(f"innovate-{v}-{e}" for v in ("deploy", "publish") for e in ("dev", "staging")),
         ]
     )  # fmt: skip
+    prod = projects(templates, TARGET)
+    assert sorted(prod) == ["innovate-deploy-prod", "innovate-publish-prod"]
+    found.update(prod)
     for name, project in found.items():
         assert project["Source"]["BuildSpec"].startswith("deploy/buildspecs/"), name
         assert "EncryptionKey" in project, name
-        logs = project["LogsConfig"]["CloudWatchLogs"]
-        assert logs == {
+        env = name.rsplit("-", 1)[1]
+        deploys = name.startswith(("innovate-deploy-", "innovate-publish-")) and env in ENVIRONMENTS
+        group = f"/innovate/{env}/delivery/deploy" if deploys else "/innovate/delivery/codebuild"
+        assert project["LogsConfig"]["CloudWatchLogs"] == {
             "Status": "ENABLED",
-            "GroupName": "/innovate/delivery/codebuild",
+            "GroupName": group,
             "StreamName": name,
-        }
+        }, name
         # Only the image build runs Docker.
         assert project["Environment"]["PrivilegedMode"] is (name == "innovate-image"), name
+        # Only the release projects join a VPC (the private cluster endpoint's).
+        in_vpc = name in {f"innovate-deploy-{e}" for e in ENVIRONMENTS}
+        assert ("VpcConfig" in project) is in_vpc, name
     assert found["innovate-deploy-prod"]["Source"]["BuildSpec"] == "deploy/buildspecs/deploy.yml"
-    assert (
-        found["innovate-rollback-prod"]["Source"]["BuildSpec"] == "deploy/buildspecs/rollback.yml"
-    )
-    variables = {
-        v["Name"]: v["Value"]
-        for v in found["innovate-deploy-prod"]["Environment"]["EnvironmentVariables"]
-    }
-    assert variables["DEPLOY_ROLE_ARN"] == (
-        "arn:aws:iam::444444444444:role/innovate-security-delivery-deployer-prod"
-    )
+    assert found["innovate-publish-prod"]["Source"]["BuildSpec"] == "deploy/buildspecs/publish.yml"
+    assert found["innovate-deploy-tools"]["Source"]["BuildSpec"] == "deploy/buildspecs/tools.yml"
     status = found["innovate-commit-status"]["Source"]
     assert status["Type"] == "GITHUB"
     assert status["ReportBuildStatus"] is True
     assert status["Auth"]["Type"] == "CODECONNECTIONS"
+
+
+def test_release_projects_run_in_their_environments_private_subnets(
+    templates: Templates, platform: PlatformConfig, naming: Naming
+) -> None:
+    """The network comes from the environment's published parameters, resolved by
+    CloudFormation in the project's account: one subnet per AZ, the runner's group."""
+    for env, stack in (("dev", PIPELINE), ("staging", PIPELINE), ("prod", TARGET)):
+        template = templates[stack]
+        parameters = template.get("Parameters", {})
+        vpc = projects(templates, stack)[f"innovate-deploy-{env}"]["VpcConfig"]
+
+        def parameter_of(ref: dict[str, Any], parameters: dict[str, Any] = parameters) -> str:
+            return str(parameters[ref["Ref"]]["Default"])
+
+        assert parameter_of(vpc["VpcId"]) == naming.deployment_parameter_name(env, "runner-vpc-id")
+        [group] = vpc["SecurityGroupIds"]
+        assert parameter_of(group) == naming.deployment_parameter_name(
+            env, "runner-security-group-id"
+        )
+        subnets = vpc["Subnets"]
+        assert len(subnets) == len(platform.environments[env].availability_zones)
+        for index, subnet in enumerate(subnets):
+            position, listing = subnet["Fn::Select"]
+            assert position == index
+            assert parameter_of(listing) == naming.deployment_parameter_name(
+                env, "runner-subnet-ids"
+            )
+        assert {parameters[r["Ref"]]["Type"] for r in (vpc["VpcId"], group, listing)} == {
+            "AWS::SSM::Parameter::Value<AWS::EC2::VPC::Id>",
+            "AWS::SSM::Parameter::Value<AWS::EC2::SecurityGroup::Id>",
+            "AWS::SSM::Parameter::Value<List<AWS::EC2::Subnet::Id>>",
+        }
+
+
+def test_each_environment_publishes_the_deploy_runners_network(
+    templates: Templates, naming: Naming
+) -> None:
+    """The cluster stack owns the runner's group: HTTPS out only, and the control plane's
+    additional group admits it on 443 (nothing else reaches the API endpoint through it)."""
+    for env in ENVIRONMENTS:
+        template = templates[f"innovate-{env}-cluster"]
+        groups = resources_of(template, "AWS::EC2::SecurityGroup")
+        [runner_id] = [lid for lid in groups if lid.startswith("DeployRunnerSecurityGroup")]
+        runner = groups[runner_id]["Properties"]
+        assert [(e["IpProtocol"], e["FromPort"], e["ToPort"], e["CidrIp"]) for e in (
+            runner["SecurityGroupEgress"]
+        )] == [("tcp", 443, 443, "0.0.0.0/0")]  # fmt: skip
+        assert "SecurityGroupIngress" not in runner
+        [plane_id] = [lid for lid in groups if "ControlPlaneSecurityGroup" in lid]
+        assert "SecurityGroupIngress" not in groups[plane_id]["Properties"]
+        ingress = [
+            r["Properties"]
+            for r in resources_of(template, "AWS::EC2::SecurityGroupIngress").values()
+            if r["Properties"]["GroupId"] == {"Fn::GetAtt": [plane_id, "GroupId"]}
+        ]
+        assert [
+            (i["IpProtocol"], i["FromPort"], i["ToPort"], i["SourceSecurityGroupId"])
+            for i in ingress
+        ] == [("tcp", 443, 443, {"Fn::GetAtt": [runner_id, "GroupId"]})]
+        published = {
+            p["Properties"]["Name"]: p["Properties"]
+            for p in resources_of(template, "AWS::SSM::Parameter").values()
+            if isinstance(p["Properties"].get("Name"), str)
+        }
+        subnets = published[naming.deployment_parameter_name(env, "runner-subnet-ids")]
+        assert subnets["Type"] == "StringList"
+        group = published[naming.deployment_parameter_name(env, "runner-security-group-id")]
+        assert group["Value"] == {"Fn::GetAtt": [runner_id, "GroupId"]}
+        assert naming.deployment_parameter_name(env, "runner-vpc-id") in published
 
 
 def test_every_delivery_role_has_its_own_delivery_pipeline_name(
@@ -158,7 +253,7 @@ def test_every_delivery_role_has_its_own_delivery_pipeline_name(
     roles = resources_of(templates[PIPELINE], "AWS::IAM::Role")
     names = sorted(r["Properties"]["RoleName"] for r in roles.values())
     assert all(n.startswith("innovate-security-delivery-pipeline-") for n in names), names
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 11
     # No CDK grant slipped in: every permission is in the reviewed managed policies.
     assert resources_of(templates[PIPELINE], "AWS::IAM::Policy") == {}
 

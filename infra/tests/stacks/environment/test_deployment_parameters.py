@@ -8,7 +8,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from innovate_infra.naming import DEPLOYMENT_PARAMETERS, EDGE_DEPLOYMENT_PARAMETERS, Naming
+from innovate_infra.naming import (
+    DEPLOYMENT_PARAMETERS,
+    EDGE_DEPLOYMENT_PARAMETERS,
+    EDGE_REGION,
+    RUNNER_DEPLOYMENT_PARAMETERS,
+    Naming,
+)
 
 from tests.conftest import Synth
 from tests.helpers import resources_of
@@ -57,5 +63,8 @@ def test_the_deploy_scripts_read_only_published_keys_and_know_the_edge_region() 
     read = set(re.findall(r"\$\(parameter ([a-z-]+)\)", text))
     assert read, "the scripts read no parameter: the pattern no longer matches them"
     assert read <= set(DEPLOYMENT_PARAMETERS), sorted(read - set(DEPLOYMENT_PARAMETERS))
-    [edge_case] = re.findall(r"^\s*([a-z|-]+)\) region=us-east-1", text, flags=re.M)
+    # The runner's network is read by CloudFormation (the delivery stacks), not the scripts.
+    assert read == set(DEPLOYMENT_PARAMETERS) - RUNNER_DEPLOYMENT_PARAMETERS, sorted(read)
+    [edge_case] = re.findall(r"^\s*([a-z|-]+)\) region=\$EDGE_REGION", text, flags=re.M)
     assert set(edge_case.split("|")) == set(EDGE_DEPLOYMENT_PARAMETERS)
+    assert re.search(rf"^EDGE_REGION={EDGE_REGION}$", text, flags=re.M)

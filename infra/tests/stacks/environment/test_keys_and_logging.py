@@ -103,6 +103,7 @@ def test_log_groups_are_encrypted_with_the_logs_key_and_have_retention(
         f"/innovate/{env_name}/vpc/flow-logs",
         f"/innovate/{env_name}/api-gateway/access",
         f"aws-waf-logs-innovate-{env_name}-api",
+        f"/innovate/{env_name}/delivery/deploy",
     ]
     if env.network.network_firewall.enabled:
         expected.append(f"/innovate/{env_name}/network-firewall/alerts")

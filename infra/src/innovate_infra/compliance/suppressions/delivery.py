@@ -17,20 +17,25 @@ from innovate_infra.stacks.delivery.replica import InfrastructurePipelineReplica
 from innovate_infra.stacks.delivery.target import DeliveryTargetStack
 
 # The build projects of the application pipeline and the environments they deploy.
-PROJECTS = ("test", "image", "web", "commit-status")
+PROJECTS = ("test", "image", "web", "commit-status", "deploy-tools")
 ENVIRONMENTS = ("dev", "staging", "prod")
 
 BUILD_POLICIES = ResourceMatcher(
     cfn_type="AWS::IAM::ManagedPolicy",
-    stacks=(DeliveryPipelineStack,),
-    path=r"(Test|Image|Web|CommitStatus|Deploy[A-Z]\w*|)/?(Pipeline)?Policy/Resource",
-    description="the managed policy of each delivery CodeBuild project and of the pipeline",
+    stacks=(DeliveryPipelineStack, DeliveryTargetStack),
+    path=(
+        r"(Test|Image|Web|CommitStatus|Deploy[A-Z]\w*|Publish[A-Z]\w*|Deployer|Publisher|"
+        r"PipelineAction|)/?(Pipeline)?Policy/Resource"
+    ),
+    description="the managed policy of each delivery CodeBuild project, of the pipeline and "
+    "of its action role in Production",
 )
 DEPLOYER_POLICIES = ResourceMatcher(
     cfn_type="AWS::IAM::ManagedPolicy",
     stacks=(DeliveryPipelineStack, DeliveryTargetStack),
-    path=r"(Deploy(Dev|Staging)|Deployer)/Policy/Resource",
-    description="the deployer policies (dev and staging deploy projects, the prod deployer role)",
+    path=r"((Deploy|Publish)(Dev|Staging)|Deployer|Publisher)/Policy/Resource",
+    description="the deploy and publish projects' policies (dev and staging in Development, "
+    "prod in Production)",
 )
 IMAGE_POLICY = ResourceMatcher(
     cfn_type="AWS::IAM::ManagedPolicy",
@@ -40,7 +45,7 @@ IMAGE_POLICY = ResourceMatcher(
 )
 PIPELINE_PROJECTS = ResourceMatcher(
     cfn_type="AWS::CodeBuild::Project",
-    stacks=(DeliveryPipelineStack, InfrastructurePipelineStack),
+    stacks=(DeliveryPipelineStack, DeliveryTargetStack, InfrastructurePipelineStack),
     path=r".+",
     description="the CodeBuild projects of both pipelines",
 )
@@ -105,38 +110,39 @@ _ACCESS_LOG_TARGET = (
 )
 
 
-def _build_wildcards(naming: Naming, account: str, region: str) -> tuple[str, ...]:
+def _build_wildcards(naming: Naming, accounts: dict[str, str], region: str) -> tuple[str, ...]:
+    development = accounts["dev"]
     group = naming.delivery_log_group_name(BUILD_LOGS)
-    projects = [
-        *(naming.build_project_name(p) for p in PROJECTS),
-        *(
-            naming.build_project_name(f"{verb}-{env}")
-            for verb in ("deploy", "rollback")
-            for env in ENVIRONMENTS
-        ),
+    streams = [
+        f"arn:aws:logs:{region}:{development}:log-group:{group}:log-stream:"
+        f"{naming.build_project_name(p)}/*"
+        for p in PROJECTS
+    ] + [
+        f"arn:aws:logs:{region}:{account}:log-group:{naming.deploy_log_group_name(env)}"
+        f":log-stream:{naming.build_project_name(f'{verb}-{env}')}/*"
+        for env, account in accounts.items()
+        for verb in ("deploy", "publish")
     ]
     bucket = naming.artifact_bucket_name
     return (
-        *(
-            AWS
-            + f"IAM5[Resource::arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:{p}/*]"
-            for p in projects
-        ),
+        *(AWS + f"IAM5[Resource::{stream}]" for stream in streams),
         AWS + f"IAM5[Resource::arn:aws:s3:::{bucket}/*]",
         AWS + f"IAM5[Resource::arn:aws:s3:::{bucket}/{naming.application_pipeline_name}/*]",
+        # Across accounts: the delivery key by its account (its own policy names the roles).
+        AWS + f"IAM5[Resource::arn:aws:kms:{region}:{development}:key/*]",
     )
 
 
 def _deployer_wildcards(naming: Naming, accounts: dict[str, str], region: str) -> tuple[str, ...]:
-    ids: list[str] = []
+    ids: list[str] = ["Resource::*"]
     for env, account in accounts.items():
         ids += [
             f"Resource::{naming.deployment_parameter_arn_pattern(env, account, region)}",
             f"Resource::{naming.deployment_parameter_arn_pattern(env, account, EDGE_REGION)}",
             f"Resource::arn:aws:eks:{region}:{account}:cluster/*",
+            f"Resource::arn:aws:ec2:{region}:{account}:network-interface/*",
             f"Resource::{naming.spa_bucket_arn_pattern(env)}",
             f"Resource::{naming.spa_bucket_arn_pattern(env)}/*",
-            f"Resource::arn:aws:kms:{region}:{account}:key/*",
             f"Resource::arn:aws:cloudfront::{account}:distribution/*",
         ]
     return tuple(AWS + f"IAM5[{i}]" for i in dict.fromkeys(ids))
@@ -147,13 +153,18 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
     accounts = {"dev": development, "staging": development, "prod": production}
     return (
         NagAcknowledgment(
-            rule_ids=_build_wildcards(naming, development, region),
+            rule_ids=_build_wildcards(naming, accounts, region),
             matcher=BUILD_POLICIES,
             reason="Each CodeBuild project writes log streams that CodeBuild names per build "
-            "(<project>/<build id>) in the one delivery build log group, and reads and writes "
+            "(<project>/<build id>) in one log group (the delivery build logs, or its "
+            "environment's deploy logs), and reads (and, for the builds with outputs, writes) "
             "the objects CodePipeline names per execution in the delivery artifact bucket (the "
-            "pipeline role: only under its own <pipeline>/ prefix). The resources are this one "
-            "log group and this one bucket; the object and stream names are chosen at run time.",
+            "pipeline and the Production roles: only under the pipeline's <pipeline>/ prefix). "
+            "The object and stream names are chosen at run time. Production's roles decrypt "
+            "those artifacts through S3 with the Development account's delivery key, whose id "
+            "KMS chooses there: the grant names that account's keys and the delivery key's own "
+            "policy names exactly these roles (behaviour-tested in "
+            "tests/stacks/delivery/test_policies.py).",
         ),
         NagAcknowledgment(
             rule_ids=_deployer_wildcards(naming, accounts, region),
@@ -162,9 +173,12 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             "finds the EKS cluster and invalidates the CloudFront distribution only where the "
             "resource carries that environment's Environment tag (their ids are chosen by AWS "
             "and published in those parameters); uploads the SPA only to the bucket named "
-            "<project>-<env>-spa-*; and encrypts it only through S3 with the key aliased "
-            "<project>/<env>/data (kms:ViaService, kms:ResourceAliases). Behaviour-tested in "
-            "tests/stacks/delivery/test_policies.py.",
+            "<project>-<env>-spa-*. The release project runs in its environment's VPC: "
+            "CodeBuild creates its network interface (whose id EC2 chooses: network-interface/*) "
+            "only in the runner's subnets with the runner's group, attaches it only for "
+            "CodeBuild (ec2:Subnet, ec2:AuthorizedService) and deletes it afterwards; the EC2 "
+            "describes it needs have no resource-level permissions (Resource::*). "
+            "Behaviour-tested in tests/stacks/delivery/test_policies.py.",
         ),
         NagAcknowledgment(
             rule_ids=(AWS + "IAM5[Resource::*]",),

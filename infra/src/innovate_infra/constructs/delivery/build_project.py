@@ -1,5 +1,6 @@
 """A CodeBuild project with its own named role and one managed policy written out
-statement by statement (no CDK grants: the role holds exactly what the project runs)."""
+statement by statement (no CDK grants: the role holds exactly what the project runs),
+optionally inside a VPC (the deploy runner, which must reach a private EKS endpoint)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Stack
+from aws_cdk import Fn, Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 # CodeBuild's curated Amazon Linux 2023 image (Python 3.12, Node 22, Docker, and
@@ -28,10 +30,39 @@ class GitHubSource:
 
 
 @dataclass(frozen=True)
-class CompanionProject:
-    project_name: str
-    description: str
-    buildspec: str
+class RunnerNetwork:
+    """Where a VPC build runs: the VPC, its private subnets (with NAT) and the group."""
+
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    security_group_id: str
+
+    @classmethod
+    def from_parameters(
+        cls,
+        scope: Construct,
+        *,
+        vpc_id: str,
+        subnet_ids: str,
+        security_group_id: str,
+        subnet_count: int,
+    ) -> RunnerNetwork:
+        """The network an environment's stacks publish (SSM parameter names, resolved by
+        CloudFormation in this account and region when the stack deploys: the
+        environment deploys first). ``subnet_count`` subnets are taken from the list, so
+        that each can be named in the ENI permission."""
+        subnets = ssm.StringListParameter.value_for_typed_list_parameter(
+            scope, subnet_ids, type=ssm.ParameterValueType.AWS_EC2_SUBNET_ID
+        )
+        return cls(
+            vpc_id=ssm.StringParameter.value_for_typed_string_parameter_v2(
+                scope, vpc_id, type=ssm.ParameterValueType.AWS_EC2_VPC_ID
+            ),
+            subnet_ids=[Fn.select(index, subnets) for index in range(subnet_count)],
+            security_group_id=ssm.StringParameter.value_for_typed_string_parameter_v2(
+                scope, security_group_id, type=ssm.ParameterValueType.AWS_EC2_SECURITYGROUP_ID
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -43,7 +74,14 @@ class BuildProjectProps:
     """Path of the buildspec in the repository (deploy/buildspecs/<name>.yml)."""
     log_group_name: str
     encryption_key_arn: str
+    """The project's key (its ARN, or an alias ARN in another account)."""
     artifact_bucket_arn: str
+    artifact_key_arn: str | None = None
+    """The IAM resource of the artifact key: ``encryption_key_arn`` unless that is an
+    alias (across accounts, a ``key/*`` pattern bounded by the key's own policy)."""
+    artifact_prefix: str = "*"
+    """The object keys the project reads (``<pipeline>/*`` across accounts)."""
+    writes_artifacts: bool = True
     statements: Sequence[iam.PolicyStatement] = field(default_factory=tuple)
     environment_variables: Mapping[str, str] = field(default_factory=dict)
     privileged: bool = False
@@ -52,15 +90,14 @@ class BuildProjectProps:
     timeout_minutes: int = 60
     report_group_arns: Sequence[str] = field(default_factory=tuple)
     github: GitHubSource | None = None
-    companions: Sequence[CompanionProject] = field(default_factory=tuple)
-    """Further projects that run under the same role (e.g. an environment's rollback)."""
+    network: RunnerNetwork | None = None
 
 
 class BuildProject(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: BuildProjectProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        names = [props.project_name, *(c.project_name for c in props.companions)]
+        names = [props.project_name]
         self.role = iam.Role(
             self,
             "Role",
@@ -89,16 +126,22 @@ class BuildProject(Construct):
             iam.PolicyStatement(
                 sid="UseTheDeliveryKeyThroughS3",
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[props.encryption_key_arn],
+                resources=[props.artifact_key_arn or props.encryption_key_arn],
                 conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
             ),
         ]
         if props.github is None:
             statements.append(
                 iam.PolicyStatement(
-                    sid="ReadAndWritePipelineArtifacts",
-                    actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                    resources=[f"{props.artifact_bucket_arn}/*"],
+                    sid="ReadAndWritePipelineArtifacts"
+                    if props.writes_artifacts
+                    else "ReadPipelineArtifacts",
+                    actions=[
+                        "s3:GetObject",
+                        "s3:GetObjectVersion",
+                        *(["s3:PutObject"] if props.writes_artifacts else []),
+                    ],
+                    resources=[f"{props.artifact_bucket_arn}/{props.artifact_prefix}"],
                 )
             )
         else:
@@ -113,6 +156,8 @@ class BuildProject(Construct):
                     resources=[props.github.connection_arn],
                 )
             )
+        if props.network is not None:
+            statements.extend(_network_statements(props.network, stack.region, stack.account))
         if props.report_group_arns:
             statements.append(
                 iam.PolicyStatement(
@@ -137,22 +182,9 @@ class BuildProject(Construct):
         self.project = self._project(
             "Project", props, props.project_name, props.description, props.buildspec
         )
-        self.companions = [
-            self._project(
-                f"Companion{index}",
-                props,
-                companion.project_name,
-                companion.description,
-                companion.buildspec,
-            )
-            for index, companion in enumerate(props.companions, start=1)
-        ]
         self.project_arn = (
             f"arn:aws:codebuild:{stack.region}:{stack.account}:project/{props.project_name}"
         )
-        self.project_arns = [
-            f"arn:aws:codebuild:{stack.region}:{stack.account}:project/{name}" for name in names
-        ]
 
     def _project(
         self,
@@ -209,6 +241,15 @@ class BuildProject(Construct):
                 ),
                 s3_logs=codebuild.CfnProject.S3LogsConfigProperty(status="DISABLED"),
             ),
+            vpc_config=(
+                codebuild.CfnProject.VpcConfigProperty(
+                    vpc_id=props.network.vpc_id,
+                    subnets=list(props.network.subnet_ids),
+                    security_group_ids=[props.network.security_group_id],
+                )
+                if props.network is not None
+                else None
+            ),
             timeout_in_minutes=props.timeout_minutes,
             queued_timeout_in_minutes=60,
             triggers=(
@@ -240,3 +281,53 @@ class BuildProject(Construct):
         )
         project.node.add_dependency(self.policy)
         return project
+
+
+def _network_statements(
+    network: RunnerNetwork, region: str, account: str
+) -> list[iam.PolicyStatement]:
+    """What CodeBuild needs to place a build's network interface in the VPC (CodeBuild
+    user guide, "Allow CodeBuild access to AWS services required to create a VPC network
+    interface"), narrowed to the resource types the EC2 actions authorize (service
+    authorization reference): the interface only in the runner's subnets with its group,
+    and attached only for CodeBuild. The describes have no resource-level permissions."""
+    ec2_arn = f"arn:aws:ec2:{region}:{account}"
+    subnets = [f"{ec2_arn}:subnet/{subnet}" for subnet in network.subnet_ids]
+    return [
+        iam.PolicyStatement(
+            sid="DescribeTheRunnerNetwork",
+            actions=[
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+            ],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="CreateTheBuildsNetworkInterface",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[
+                f"{ec2_arn}:network-interface/*",
+                *subnets,
+                f"{ec2_arn}:security-group/{network.security_group_id}",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="DeleteTheBuildsNetworkInterface",
+            actions=["ec2:DeleteNetworkInterface"],
+            resources=[f"{ec2_arn}:network-interface/*"],
+        ),
+        iam.PolicyStatement(
+            sid="AttachItInTheRunnerSubnetsOnly",
+            actions=["ec2:CreateNetworkInterfacePermission"],
+            resources=[f"{ec2_arn}:network-interface/*"],
+            conditions={
+                "StringEquals": {
+                    "ec2:AuthorizedService": "codebuild.amazonaws.com",
+                    "ec2:Subnet": subnets,
+                }
+            },
+        ),
+    ]

@@ -73,15 +73,17 @@ class EksCluster(Construct):
             else eks.EndpointAccess.PRIVATE
         )
         subnets = ec2.SubnetSelection(subnets=list(props.private_subnets))
-        # The additional control-plane group: no rules. The control plane reaches the
-        # nodes through the cluster security group EKS creates (all traffic within it).
+        # The additional control-plane group: only what ``allow_api_access`` admits. The
+        # control plane reaches the nodes through the cluster security group EKS creates
+        # (all traffic within it).
         control_plane = ec2.SecurityGroup(
             self,
             "ControlPlaneSecurityGroup",
             vpc=props.vpc,
-            description=f"{props.cluster_name}: additional control-plane group (no rules)",
+            description=f"{props.cluster_name}: additional control-plane group (API clients)",
             allow_all_outbound=False,
         )
+        self._control_plane = control_plane
         self.cluster = eks.Cluster(
             self,
             self.CLUSTER_ID,
@@ -133,6 +135,11 @@ class EksCluster(Construct):
                     )
                 ],
             )
+
+    def allow_api_access(self, peer: ec2.ISecurityGroup, description: str) -> None:
+        """HTTPS to the private API endpoint from ``peer`` (its ENIs carry this group),
+        and nothing else: not the nodes, not the pods."""
+        self._control_plane.add_ingress_rule(peer, ec2.Port.tcp(443), description)
 
     @property
     def cluster_security_group(self) -> ec2.ISecurityGroup:

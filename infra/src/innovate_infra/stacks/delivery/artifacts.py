@@ -49,6 +49,9 @@ class DeliveryArtifactsStackProps:
     log_retention_days: int
     # (account id, node role ARN patterns) of the accounts whose nodes pull the image.
     image_pullers: Sequence[tuple[str, Sequence[str]]]
+    # (account id, role ARNs) of the other accounts' deploy projects and action roles,
+    # which read the application pipeline's artifacts (prod's, in Production).
+    artifact_readers: Sequence[tuple[str, Sequence[str]]] = ()
 
 
 class DeliveryArtifactsStack(PlatformStack):
@@ -201,6 +204,30 @@ class DeliveryArtifactsStack(PlatformStack):
                 )
             ],
         )
+        objects = self.artifacts.arn_for_objects(f"{naming.application_pipeline_name}/*")
+        for index, (reader_account, role_arns) in enumerate(props.artifact_readers, start=1):
+            only_these_roles = {"ArnEquals": {"aws:PrincipalArn": list(role_arns)}}
+            self.artifacts.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"DeploysInAccount{index}ReadPipelineArtifacts",
+                    principals=[iam.AccountPrincipal(reader_account)],
+                    actions=["s3:GetObject", "s3:GetObjectVersion"],
+                    resources=[objects],
+                    conditions=only_these_roles,
+                )
+            )
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"DeploysInAccount{index}DecryptPipelineArtifacts",
+                    principals=[iam.AccountPrincipal(reader_account)],
+                    actions=["kms:Decrypt"],
+                    resources=["*"],
+                    conditions={
+                        **only_these_roles,
+                        "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    },
+                )
+            )
         self.build_logs = self._log_group(
             "BuildLogs", naming.delivery_log_group_name(self.BUILD_LOGS), props
         )

@@ -1,13 +1,19 @@
 """Stateless stack (Development account): the application's delivery.
 
 * CodeBuild projects, one role each: ``test`` (``make test``, JUnit into a report group),
-  ``image`` (build + push, tagged with the git SHA), ``web`` (the SPA bundle), per
-  environment ``deploy-<env>`` and ``rollback-<env>`` (one deployer role), and, once the
-  GitHub connection exists, ``commit-status`` (``make test`` on every pull request and
-  push, its result reported to the GitHub commit).
+  ``image`` (build + push, tagged with the git SHA), ``web`` (the SPA bundle),
+  ``deploy-tools`` (helm and kubectl, checksum-verified, as an artifact), per environment
+  of this account ``deploy-<env>`` (the release: helm and kubectl from inside the
+  environment's VPC, the only place its private cluster endpoint answers) and
+  ``publish-<env>`` (the SPA, the invalidation and the smoke test), and, once the GitHub
+  connection exists, ``commit-status`` (``make test`` on every pull request and push, its
+  result reported to the GitHub commit).
 * A CodePipeline V2 pipeline from GitHub through a CodeConnections connection:
-  Source -> Test -> Build (image, SPA) -> Deploy dev -> Deploy staging -> approval ->
-  Deploy prod. Deploy prod assumes the deployer role of the Production account.
+  Source -> Test -> Build (image, SPA, deploy tools) -> Deploy dev -> Deploy staging ->
+  Approve prod -> Deploy prod. Each deploy stage runs Release then Publish and rolls back
+  on failure to the stage's last successful execution (its commit, image digest and
+  SPA). Prod's projects are in the Production account (delivery-target stack): the
+  pipeline runs them through that account's action role.
 * Notifications (failed executions, approvals) and vulnerability alarms on one
   KMS-encrypted SNS topic mailed to the configured address.
 * The daily rebuild: an EventBridge Scheduler schedule that starts the pipeline with
@@ -46,11 +52,15 @@ from innovate_infra.config.types import AccountKey
 from innovate_infra.constructs.delivery.build_project import (
     BuildProject,
     BuildProjectProps,
-    CompanionProject,
     GitHubSource,
+    RunnerNetwork,
 )
 from innovate_infra.constructs.delivery.cluster_access import grant_cluster_access
-from innovate_infra.constructs.delivery.deployer import DeployTarget, deployer_statements
+from innovate_infra.constructs.delivery.deployer import (
+    DeployTarget,
+    publish_statements,
+    release_statements,
+)
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 
@@ -72,10 +82,13 @@ class Release:
     """One environment the pipeline deploys to, in order."""
 
     target: DeployTarget
-    assume_role_arn: str | None
-    """Set for an environment in another account (prod): the deploy project assumes it."""
     approval: bool
-    """A manual approval precedes the deploy (prod)."""
+    """A manual approval stage precedes the deploy (prod)."""
+    runner_subnet_count: int
+    """How many private subnets the environment publishes for the deploy runner."""
+    action_role_arn: str | None = None
+    """Set for an environment in another account (prod): its deploy projects live there
+    (delivery-target stack) and the pipeline runs them as this role."""
 
 
 @dataclass(frozen=True)
@@ -216,58 +229,28 @@ class DeliveryPipelineStack(PlatformStack):
         )  # fmt: skip
         self.web = self._project("Web", "web", "the SPA bundle (web/dist)", "web.yml")
 
+        self.deploy_tools = self._project(
+            "DeployTools", "deploy-tools",
+            "helm and kubectl for the deploy runners (checksums verified), as an artifact",
+            "tools.yml",
+        )  # fmt: skip
+
+        # The release and publish projects of the environments of this account; prod's
+        # are in the Production account (the deploy runner must join the prod VPC).
         self.deployers: dict[str, BuildProject] = {}
+        self.publishers: dict[str, BuildProject] = {}
         for release in props.releases:
+            if release.action_role_arn is not None:
+                continue
             env = release.target.environment
-            if release.assume_role_arn is None:
-                statements = deployer_statements(release.target)
-            else:
-                statements = [
-                    iam.PolicyStatement(
-                        sid="AssumeTheEnvironmentsDeployer",
-                        actions=["sts:AssumeRole"],
-                        resources=[release.assume_role_arn],
-                    )
-                ]
-            variables = {
-                "ENV": env,
-                "DEPLOY_REGION": release.target.region,
-                "IMAGE_REPOSITORY_URI": props.image.repository_uri,
-            }
-            if release.assume_role_arn is not None:
-                variables["DEPLOY_ROLE_ARN"] = release.assume_role_arn
-            self.deployers[env] = BuildProject(
+            self.deployers[env], self.publishers[env] = self._deploy_projects(release)
+            grant_cluster_access(
                 self,
-                f"Deploy{env.capitalize()}",
-                props=BuildProjectProps(
-                    project_name=naming.build_project_name(f"deploy-{env}"),
-                    description=f"deploy the API and the SPA to {env} (blue/green)",
-                    role_name=naming.delivery_role_name(f"deploy-{env}"),
-                    buildspec=f"{BUILDSPECS}/deploy.yml",
-                    log_group_name=props.naming.delivery_log_group_name(BUILD_LOGS),
-                    encryption_key_arn=props.key.key_arn,
-                    artifact_bucket_arn=f"arn:aws:s3:::{props.naming.artifact_bucket_name}",
-                    statements=statements,
-                    environment_variables=variables,
-                    timeout_minutes=60,
-                    companions=(
-                        CompanionProject(
-                            project_name=naming.build_project_name(f"rollback-{env}"),
-                            description=f"roll the API in {env} back to the previous release",
-                            buildspec=f"{BUILDSPECS}/rollback.yml",
-                        ),
-                    ),
-                ),
+                f"ClusterAccess{env.capitalize()}",
+                cluster_name=naming.cluster_name(env),
+                role=self.deployers[env].role,
+                group=naming.deployer_group,
             )
-            if release.assume_role_arn is None:
-                # Same account: the deploy project's own role is the environment's deployer.
-                grant_cluster_access(
-                    self,
-                    f"ClusterAccess{env.capitalize()}",
-                    cluster_name=naming.cluster_name(env),
-                    role=self.deployers[env].role,
-                    group=naming.deployer_group,
-                )
 
         self.commit_status: BuildProject | None = None
         if props.connection_arn is not None:
@@ -290,6 +273,61 @@ class DeliveryPipelineStack(PlatformStack):
         self._notifications()
         self._rebuild_schedule()
         self._scan_alarms()
+
+    def _deploy_projects(self, release: Release) -> tuple[BuildProject, BuildProject]:
+        props = self._props
+        naming = props.naming
+        target = release.target
+        env = target.environment
+
+        def parameter(key: str) -> str:
+            return naming.deployment_parameter_name(env, key)
+
+        common = {
+            "log_group_name": naming.deploy_log_group_name(env),
+            "encryption_key_arn": props.key.key_arn,
+            "artifact_bucket_arn": f"arn:aws:s3:::{naming.artifact_bucket_name}",
+            "writes_artifacts": False,
+            "timeout_minutes": 60,
+        }
+        deployer = BuildProject(
+            self,
+            f"Deploy{env.capitalize()}",
+            props=BuildProjectProps(
+                project_name=naming.build_project_name(f"deploy-{env}"),
+                description=f"release the API to {env} (blue/green), from inside its VPC",
+                role_name=naming.deployer_role_name(env),
+                buildspec=f"{BUILDSPECS}/deploy.yml",
+                statements=release_statements(target),
+                environment_variables={
+                    "ENV": env,
+                    "DEPLOY_REGION": target.region,
+                    "IMAGE_REPOSITORY_URI": props.image.repository_uri,
+                },
+                network=RunnerNetwork.from_parameters(
+                    self,
+                    vpc_id=parameter("runner-vpc-id"),
+                    subnet_ids=parameter("runner-subnet-ids"),
+                    security_group_id=parameter("runner-security-group-id"),
+                    subnet_count=release.runner_subnet_count,
+                ),
+                **common,  # type: ignore[arg-type]
+            ),
+        )
+        publisher = BuildProject(
+            self,
+            f"Publish{env.capitalize()}",
+            props=BuildProjectProps(
+                project_name=naming.build_project_name(f"publish-{env}"),
+                description=f"publish the SPA to {env}, invalidate CloudFront, smoke-test",
+                role_name=naming.publisher_role_name(env),
+                buildspec=f"{BUILDSPECS}/publish.yml",
+                statements=publish_statements(target),
+                environment_variables={"ENV": env, "DEPLOY_REGION": target.region},
+                **common,  # type: ignore[arg-type]
+            ),
+        )
+        return deployer, publisher
 
     def _project(
         self,
@@ -332,7 +370,11 @@ class DeliveryPipelineStack(PlatformStack):
         props = self._props
         naming = props.naming
         region = self.region
-        projects = [self.test, self.image_build, self.web, *self.deployers.values()]
+        projects = [
+            self.test, self.image_build, self.web, self.deploy_tools,
+            *self.deployers.values(), *self.publishers.values(),
+        ]  # fmt: skip
+        action_roles = [r.action_role_arn for r in props.releases if r.action_role_arn]
         bucket_arn = f"arn:aws:s3:::{naming.artifact_bucket_name}"
         self.pipeline_role = iam.Role(
             self,
@@ -378,6 +420,17 @@ class DeliveryPipelineStack(PlatformStack):
                     ],
                     resources=[project.project_arn for project in projects],
                 ),
+                *(
+                    [
+                        iam.PolicyStatement(
+                            sid="RunActionsInOtherAccounts",
+                            actions=["sts:AssumeRole"],
+                            resources=action_roles,
+                        )
+                    ]
+                    if action_roles
+                    else []
+                ),
                 iam.PolicyStatement(
                     sid="ReadTheSourceThroughTheConnection",
                     actions=["codeconnections:UseConnection", "codestar-connections:UseConnection"],
@@ -399,15 +452,17 @@ class DeliveryPipelineStack(PlatformStack):
 
         def build(
             name: str,
-            project: BuildProject,
+            project: BuildProject | str,
             inputs: Sequence[str],
             *,
             outputs: Sequence[str] = (),
             variables: Mapping[str, str] | None = None,
             namespace: str | None = None,
             run_order: int = 1,
+            role_arn: str | None = None,
         ) -> codepipeline.CfnPipeline.ActionDeclarationProperty:
-            configuration: dict[str, str] = {"ProjectName": project.project.name or ""}
+            project_name = project if isinstance(project, str) else project.project.name or ""
+            configuration: dict[str, str] = {"ProjectName": project_name}
             if len(inputs) > 1:
                 configuration["PrimarySource"] = inputs[0]
             if variables:
@@ -428,6 +483,7 @@ class DeliveryPipelineStack(PlatformStack):
                 ],
                 namespace=namespace,
                 run_order=run_order,
+                role_arn=role_arn,
             )
 
         release_variables = {
@@ -487,44 +543,68 @@ class DeliveryPipelineStack(PlatformStack):
                         namespace="Image",
                     ),
                     build("WebBundle", self.web, ["Source"], outputs=["Web"]),
+                    build("DeployTools", self.deploy_tools, ["Source"], outputs=["Tools"]),
                 ],
             ),
         ]
         for release in props.releases:
             env = release.target.environment
-            actions = []
-            run_order = 1
             if release.approval:
-                actions.append(
-                    codepipeline.CfnPipeline.ActionDeclarationProperty(
+                stages.append(
+                    codepipeline.CfnPipeline.StageDeclarationProperty(
                         name=f"Approve{env.capitalize()}",
-                        action_type_id=codepipeline.CfnPipeline.ActionTypeIdProperty(
-                            category="Approval", owner="AWS", provider="Manual", version="1"
-                        ),
-                        configuration={
-                            "NotificationArn": self.topic.topic_arn,
-                            "CustomData": (
-                                f"Release #{{SourceVariables.CommitId}} (image "
-                                f"#{{Image.IMAGE_TAG}}) to {env}: check the previous "
-                                "environment, then approve or reject."
-                            ),
-                        },
-                        run_order=run_order,
+                        actions=[
+                            codepipeline.CfnPipeline.ActionDeclarationProperty(
+                                name=f"Approve{env.capitalize()}",
+                                action_type_id=codepipeline.CfnPipeline.ActionTypeIdProperty(
+                                    category="Approval",
+                                    owner="AWS",
+                                    provider="Manual",
+                                    version="1",
+                                ),
+                                configuration={
+                                    "NotificationArn": self.topic.topic_arn,
+                                    "CustomData": (
+                                        f"Release #{{SourceVariables.CommitId}} (image "
+                                        f"#{{Image.IMAGE_TAG}}) to {env}: check the previous "
+                                        "environment, then approve or reject."
+                                    ),
+                                },
+                            )
+                        ],
                     )
                 )
-                run_order += 1
-            actions.append(
-                build(
-                    "Deploy",
-                    self.deployers[env],
-                    ["Source", "Web"],
-                    variables=release_variables,
-                    run_order=run_order,
-                )
-            )
+            if release.action_role_arn is None:
+                deployer: BuildProject | str = self.deployers[env]
+                publisher: BuildProject | str = self.publishers[env]
+            else:
+                deployer = naming.build_project_name(f"deploy-{env}")
+                publisher = naming.build_project_name(f"publish-{env}")
             stages.append(
                 codepipeline.CfnPipeline.StageDeclarationProperty(
-                    name=f"Deploy{env.capitalize()}", actions=actions
+                    name=f"Deploy{env.capitalize()}",
+                    actions=[
+                        build(
+                            "Release",
+                            deployer,
+                            ["Source", "Tools"],
+                            variables=release_variables,
+                            role_arn=release.action_role_arn,
+                        ),
+                        build(
+                            "Publish",
+                            publisher,
+                            ["Source", "Web"],
+                            variables={"GIT_SHA": "#{SourceVariables.CommitId}"},
+                            run_order=2,
+                            role_arn=release.action_role_arn,
+                        ),
+                    ],
+                    # Back to the stage's last successful execution: its commit, image
+                    # digest and SPA (none before the first success).
+                    on_failure=codepipeline.CfnPipeline.FailureConditionsProperty(
+                        result="ROLLBACK"
+                    ),
                 )
             )
 

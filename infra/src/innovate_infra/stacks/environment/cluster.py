@@ -208,6 +208,21 @@ class ClusterStack(PlatformStack):
         self.helm_addons.node.add_dependency(self.system_nodes.nodegroup)
         self.helm_addons.node.add_dependency(self.managed_addons.ebs_csi)
         self.helm_addons.node.add_dependency(self.karpenter)
+        # The delivery pipeline's deploy runner (a CodeBuild project of this account that
+        # joins the private subnets): HTTPS out only; the API endpoint admits it.
+        self.deploy_runner = ec2.SecurityGroup(
+            self,
+            "DeployRunnerSecurityGroup",
+            vpc=props.vpc,
+            description=f"{props.cluster_name}: deploy runner of the delivery pipeline (CodeBuild)",
+            allow_all_outbound=False,
+        )
+        self.deploy_runner.add_egress_rule(
+            ec2.Peer.any_ipv4(),
+            ec2.Port.tcp(443),
+            "HTTPS: the cluster API, the VPC endpoints, and AWS APIs through NAT and the firewall",
+        )
+        self.eks.allow_api_access(self.deploy_runner, "the deploy runner: helm and kubectl")
         # The kubectl provider's readiness parameter is a raw CfnResource, which the
         # tagging aspect cannot tag.
         for child in self.node.find_all():

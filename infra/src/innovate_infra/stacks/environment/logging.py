@@ -26,7 +26,7 @@ class LoggingStackProps:
 
 class LoggingStack(PlatformStack):
     """Log groups for VPC flow logs, (when the firewall is on) Network Firewall alerts, the
-    API's access logs and its web ACL.
+    API's access logs and its web ACL, and the delivery pipeline's builds of this environment.
 
     Log groups hold audit evidence, so they live in a stateful stack, apart from the
     network that writes to them, and are retained in prod.
@@ -72,6 +72,8 @@ class LoggingStack(PlatformStack):
                 removal_policy=removal,
             ),
         ).log_group
+        # The delivery pipeline's deploy and publish builds of this environment (#11).
+        self.deploy_logs = group("DeployLogs", "delivery/deploy")
         self.firewall_alerts: logs.ILogGroup | None = (
             group("NetworkFirewallAlerts", "network-firewall/alerts")
             if props.network_firewall
