@@ -434,6 +434,16 @@ class Naming:
     def rebuild_schedule_name(self) -> str:
         return f"{self.project}-delivery-daily-rebuild"
 
+    @property
+    def rebuild_state_machine_name(self) -> str:
+        return f"{self.project}-delivery-rebuild"
+
+    @property
+    def rebuild_log_group_name(self) -> str:
+        """Step Functions' execution logs of the daily rebuild (vended logs live under
+        ``/aws/vendedlogs/``, which keeps them off the account's log resource policy)."""
+        return f"/aws/vendedlogs/states/{self.rebuild_state_machine_name}"
+
     def cluster_node_role_arn_pattern(self, environment: str, account: str) -> str:
         """The environment's EKS node roles (managed node group and Karpenter nodes): the
         compute stack names them ``<project>-<env>-node-*`` so that the image repository

@@ -328,6 +328,10 @@ FREE: dict[str, str] = {
         "EventBridge Scheduler's first 14 million invocations a month have no charge (one "
         "daily rebuild)"
     ),
+    "AWS::StepFunctions::StateMachine": (
+        "Standard workflows are billed per state transition, 4,000 a month free; the daily "
+        "rebuild makes 3 a day"
+    ),
     "Custom::AWSCDK-EKS-HelmChart": _CUSTOM,
     "Custom::AWSCDK-EKS-KubernetesResource": _CUSTOM,
     "AWS::AccessAnalyzer::Analyzer": "external-access analyzers have no charge",

@@ -253,7 +253,7 @@ def test_every_delivery_role_has_its_own_delivery_pipeline_name(
     roles = resources_of(templates[PIPELINE], "AWS::IAM::Role")
     names = sorted(r["Properties"]["RoleName"] for r in roles.values())
     assert all(n.startswith("innovate-security-delivery-pipeline-") for n in names), names
-    assert len(names) == len(set(names)) == 11
+    assert len(names) == len(set(names)) == 12
     # No CDK grant slipped in: every permission is in the reviewed managed policies.
     assert resources_of(templates[PIPELINE], "AWS::IAM::Policy") == {}
 
@@ -273,17 +273,44 @@ def test_failures_and_approvals_are_mailed_from_an_encrypted_topic(
     }
 
 
-def test_daily_rebuild_starts_the_pipeline_with_rebuild_true(
+def test_daily_rebuild_starts_the_pipeline_on_the_released_commit(
     templates: Templates, platform: PlatformConfig
 ) -> None:
-    schedule = one(templates[PIPELINE], "AWS::Scheduler::Schedule")
+    template = templates[PIPELINE]
+    schedule = one(template, "AWS::Scheduler::Schedule")
     assert schedule["ScheduleExpression"] == platform.delivery.rebuild.schedule
-    target = schedule["Target"]
-    assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:codepipeline:startPipelineExecution"
-    assert json.loads(target["Input"]) == {
+    [(machine_id, machine)] = resources_of(template, "AWS::StepFunctions::StateMachine").items()
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": [machine_id, "Arn"]}
+    props = machine["Properties"]
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    states = json.loads(props["DefinitionString"])["States"]
+    find = states[json.loads(props["DefinitionString"])["StartAt"]]
+    assert find["Resource"].endswith("codepipeline:listPipelineExecutions")
+    # What production runs: the newest execution that got through the last deploy stage.
+    assert find["Parameters"] == {
+        "PipelineName": "innovate-delivery",
+        "MaxResults": 1,
+        "Filter": {"SucceededInStage": {"StageName": "DeployProd"}},
+    }
+    choice = states[find["Next"]]
+    [released] = choice["Choices"]
+    rebuild = states[released["Next"]]["Parameters"]
+    assert rebuild["Name"] == "innovate-delivery"
+    assert rebuild["Variables"] == [{"Name": "REBUILD", "Value": "true"}]
+    [revision] = rebuild["SourceRevisions"]
+    assert revision["ActionName"] == stages_of(templates)[0]["Actions"][0]["Name"]
+    assert revision["RevisionType"] == "COMMIT_ID"
+    assert revision["RevisionValue.$"] == (
+        "$.released.PipelineExecutionSummaries[0].SourceRevisions[0].RevisionId"
+    )
+    # Nothing released yet (or the pipeline's structure changed): the branch head.
+    head = states[choice["Default"]]["Parameters"]
+    assert head == {
         "Name": "innovate-delivery",
         "Variables": [{"Name": "REBUILD", "Value": "true"}],
     }
+    assert all(state.get("End") for state in (states[released["Next"]], states[choice["Default"]]))
 
 
 def test_one_scan_rule_metric_and_alarm_per_configured_severity(

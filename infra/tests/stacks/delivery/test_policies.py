@@ -374,3 +374,31 @@ def test_production_reads_pipeline_artifacts_only_as_its_deploy_roles(
     for stranger in (Principal.role(PROD, "Admin"), Principal.role(PROD, "innovate-prod-api-pod")):
         assert not read(stranger), stranger.arn
         assert not decrypt(stranger, via_s3), stranger.arn
+
+
+def test_the_daily_rebuild_may_only_start_the_pipeline(templates: Templates) -> None:
+    """The schedule may start only the rebuild state machine; the state machine may only
+    list and start the application pipeline's executions."""
+    pipeline = f"arn:aws:codepipeline:{REGION}:{DEV}:innovate-delivery"
+    machine = f"arn:aws:states:{REGION}:{DEV}:stateMachine:innovate-delivery-rebuild"
+    schedule = managed_policy(templates, PIPELINE_STACK, "RebuildSchedulePolicy", DEV)
+    assert may(schedule, DEV, "states:StartExecution", machine)
+    assert not may(schedule, DEV, "states:StartExecution", f"{machine}-other")
+    assert not may(schedule, DEV, "codepipeline:StartPipelineExecution", pipeline)
+    steps = managed_policy(templates, PIPELINE_STACK, "RebuildStateMachinePolicy", DEV)
+    for action in ("codepipeline:ListPipelineExecutions", "codepipeline:StartPipelineExecution"):
+        assert may(steps, DEV, action, pipeline), action
+        assert not may(steps, DEV, action, f"{pipeline}-other"), action
+    for action in ("codepipeline:UpdatePipeline", "codepipeline:PutApprovalResult"):
+        assert not may(steps, DEV, action, pipeline), action
+    document = trust(templates, PIPELINE_STACK, "innovate-security-delivery-pipeline-rebuild", DEV)
+    own = {"aws:SourceAccount": DEV, "aws:SourceArn": machine}
+    states = Principal.of_service("states.amazonaws.com")
+    for context, allowed in ((own, True), ({**own, "aws:SourceArn": f"{machine}-x"}, False)):
+        decision = authorize(
+            Request(states, "sts:AssumeRole", "role", context),
+            resource_account=DEV,
+            resource_policy=document,
+            resource_policy_required=True,
+        )
+        assert decision.allowed is allowed

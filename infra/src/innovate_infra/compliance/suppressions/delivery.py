@@ -43,6 +43,12 @@ IMAGE_POLICY = ResourceMatcher(
     path="Image/Policy/Resource",
     description="the image build project's policy",
 )
+REBUILD_POLICY = ResourceMatcher(
+    cfn_type="AWS::IAM::ManagedPolicy",
+    stacks=(DeliveryPipelineStack,),
+    path="RebuildStateMachinePolicy/Resource",
+    description="the daily rebuild state machine's policy",
+)
 PIPELINE_PROJECTS = ResourceMatcher(
     cfn_type="AWS::CodeBuild::Project",
     stacks=(DeliveryPipelineStack, DeliveryTargetStack, InfrastructurePipelineStack),
@@ -179,6 +185,15 @@ def acknowledgments(naming: Naming) -> tuple[NagAcknowledgment, ...]:
             "CodeBuild (ec2:Subnet, ec2:AuthorizedService) and deletes it afterwards; the EC2 "
             "describes it needs have no resource-level permissions (Resource::*). "
             "Behaviour-tested in tests/stacks/delivery/test_policies.py.",
+        ),
+        NagAcknowledgment(
+            rule_ids=(AWS + "IAM5[Resource::*]",),
+            matcher=REBUILD_POLICY,
+            reason="Step Functions delivers execution logs through CloudWatch Logs' log-delivery "
+            "APIs and traces through X-Ray, none of which take a resource (Step Functions "
+            "developer guide: the logging and X-Ray policies use Resource *). The state "
+            "machine's own work, listing and starting executions, is limited to the "
+            "application pipeline.",
         ),
         NagAcknowledgment(
             rule_ids=(AWS + "IAM5[Resource::*]",),

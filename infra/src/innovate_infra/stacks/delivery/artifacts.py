@@ -232,6 +232,7 @@ class DeliveryArtifactsStack(PlatformStack):
             "BuildLogs", naming.delivery_log_group_name(self.BUILD_LOGS), props
         )
         self.scan_logs = self._log_group("ImageScanLogs", naming.image_scan_log_group_name, props)
+        self.rebuild_logs = self._log_group("RebuildLogs", naming.rebuild_log_group_name, props)
 
     def _log_group(
         self, construct_id: str, name: str, props: DeliveryArtifactsStackProps

@@ -16,8 +16,9 @@
   pipeline runs them through that account's action role.
 * Notifications (failed executions, approvals) and vulnerability alarms on one
   KMS-encrypted SNS topic mailed to the configured address.
-* The daily rebuild: an EventBridge Scheduler schedule that starts the pipeline with
-  ``REBUILD=true`` (fresh base image, new tag, same commit when nothing new was merged).
+* The daily rebuild: an EventBridge Scheduler schedule starts a state machine that starts
+  the pipeline on the commit production runs, with ``REBUILD=true`` (fresh base image,
+  new tag).
 * Vulnerability alarms: one EventBridge rule per configured severity matches scans of
   the repository with at least the threshold's findings (ECR basic and Inspector
   enhanced scans); each rule's ``MatchedEvents`` is the CloudWatch metric of that
@@ -29,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -46,6 +47,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from innovate_infra.config.types import AccountKey
@@ -75,6 +77,8 @@ PIPELINE_EVENTS = (
     "codepipeline-pipeline-manual-approval-failed",
 )
 SCAN_DETAIL_TYPES = ("ECR Image Scan", "Inspector2 Scan")
+# The source action (the daily rebuild names it to pin the commit).
+SOURCE_ACTION = "GitHub"
 
 
 @dataclass(frozen=True)
@@ -496,7 +500,7 @@ class DeliveryPipelineStack(PlatformStack):
                 name="Source",
                 actions=[
                     codepipeline.CfnPipeline.ActionDeclarationProperty(
-                        name="GitHub",
+                        name=SOURCE_ACTION,
                         action_type_id=codepipeline.CfnPipeline.ActionTypeIdProperty(
                             category="Source",
                             owner="AWS",
@@ -635,7 +639,7 @@ class DeliveryPipelineStack(PlatformStack):
                 codepipeline.CfnPipeline.PipelineTriggerDeclarationProperty(
                     provider_type="CodeStarSourceConnection",
                     git_configuration=codepipeline.CfnPipeline.GitConfigurationProperty(
-                        source_action_name="GitHub",
+                        source_action_name=SOURCE_ACTION,
                         push=[
                             codepipeline.CfnPipeline.GitPushFilterProperty(
                                 branches=codepipeline.CfnPipeline.GitBranchFilterCriteriaProperty(
@@ -668,11 +672,164 @@ class DeliveryPipelineStack(PlatformStack):
         ).node.add_dependency(self.pipeline)
 
     def _rebuild_schedule(self) -> None:
+        """The daily rebuild: EventBridge Scheduler starts a two-step state machine (AWS SDK
+        integrations, no code) that looks up the commit of the newest execution that
+        succeeded in the last deploy stage (what production runs, rollbacks included) and
+        starts the pipeline on that commit with ``REBUILD=true``. Before any such execution
+        (or after a change of the pipeline's structure, which the filter resets) it starts
+        from the head of the branch, as a push would."""
         props = self._props
         naming = props.naming
+        region, account = self.region, self.account
+        # The last deploy stage (prod); a pipeline that deploys nowhere rebuilds the head.
+        released_stage = (
+            f"Deploy{props.releases[-1].target.environment.capitalize()}"
+            if props.releases
+            else None
+        )
+        machine_arn = (
+            f"arn:aws:states:{region}:{account}:stateMachine:{naming.rebuild_state_machine_name}"
+        )
+        machine_role = iam.Role(
+            self,
+            "RebuildStateMachineRole",
+            role_name=naming.delivery_role_name("rebuild"),
+            description="Step Functions: starts the daily rebuild on the released commit",
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": machine_arn},
+                },
+            ),
+        )
+        machine_policy = iam.ManagedPolicy(
+            self,
+            "RebuildStateMachinePolicy",
+            description="Find the released commit and start the pipeline on it, nothing else",
+            roles=[machine_role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="FindTheReleasedCommitAndRebuildIt",
+                    actions=[
+                        "codepipeline:ListPipelineExecutions",
+                        "codepipeline:StartPipelineExecution",
+                    ],
+                    resources=[self.pipeline_arn],
+                ),
+                # Step Functions' log delivery and X-Ray (Step Functions developer guide,
+                # "IAM policies for logging to CloudWatch Logs"): these APIs take no resource.
+                iam.PolicyStatement(
+                    sid="DeliverExecutionLogs",
+                    actions=[
+                        "logs:CreateLogDelivery",
+                        "logs:DeleteLogDelivery",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeResourcePolicies",
+                        "logs:GetLogDelivery",
+                        "logs:ListLogDeliveries",
+                        "logs:PutResourcePolicy",
+                        "logs:UpdateLogDelivery",
+                    ],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="TraceExecutions",
+                    actions=[
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                        "xray:PutTelemetryRecords",
+                        "xray:PutTraceSegments",
+                    ],
+                    resources=["*"],
+                ),
+            ],
+        )
+        rebuild = {"Name": "REBUILD", "Value": "true"}
+        definition: dict[str, Any] = {
+            "Comment": "Rebuild the released commit with a fresh base image",
+            "StartAt": "FindTheReleasedCommit" if released_stage else "RebuildTheBranchHead",
+            "States": {
+                "FindTheReleasedCommit": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::aws-sdk:codepipeline:listPipelineExecutions",
+                    "Parameters": {
+                        "PipelineName": self.pipeline_name,
+                        "MaxResults": 1,
+                        "Filter": {"SucceededInStage": {"StageName": released_stage}},
+                    },
+                    "ResultPath": "$.released",
+                    "Next": "Released",
+                },
+                "Released": {
+                    "Type": "Choice",
+                    "Choices": [
+                        {
+                            "Variable": "$.released.PipelineExecutionSummaries[0]",
+                            "IsPresent": True,
+                            "Next": "RebuildTheReleasedCommit",
+                        }
+                    ],
+                    "Default": "RebuildTheBranchHead",
+                },
+                "RebuildTheReleasedCommit": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::aws-sdk:codepipeline:startPipelineExecution",
+                    "Parameters": {
+                        "Name": self.pipeline_name,
+                        "Variables": [rebuild],
+                        "SourceRevisions": [
+                            {
+                                "ActionName": SOURCE_ACTION,
+                                "RevisionType": "COMMIT_ID",
+                                "RevisionValue.$": (
+                                    "$.released.PipelineExecutionSummaries[0]"
+                                    ".SourceRevisions[0].RevisionId"
+                                ),
+                            }
+                        ],
+                    },
+                    "End": True,
+                },
+                "RebuildTheBranchHead": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::aws-sdk:codepipeline:startPipelineExecution",
+                    "Parameters": {"Name": self.pipeline_name, "Variables": [rebuild]},
+                    "End": True,
+                },
+            },
+        }
+        if released_stage is None:
+            for state in ("FindTheReleasedCommit", "Released", "RebuildTheReleasedCommit"):
+                del definition["States"][state]
+        machine = sfn.CfnStateMachine(
+            self,
+            "RebuildStateMachine",
+            state_machine_name=naming.rebuild_state_machine_name,
+            state_machine_type="STANDARD",
+            role_arn=machine_role.role_arn,
+            definition_string=json.dumps(definition),
+            logging_configuration=sfn.CfnStateMachine.LoggingConfigurationProperty(
+                level="ALL",
+                include_execution_data=True,
+                destinations=[
+                    sfn.CfnStateMachine.LogDestinationProperty(
+                        cloud_watch_logs_log_group=sfn.CfnStateMachine.CloudWatchLogsLogGroupProperty(
+                            log_group_arn=(
+                                f"arn:aws:logs:{region}:{account}:log-group:"
+                                f"{naming.rebuild_log_group_name}:*"
+                            )
+                        )
+                    )
+                ],
+            ),
+            tracing_configuration=sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True),
+        )
+        machine.node.add_dependency(machine_policy)
+        machine.node.add_dependency(self.pipeline)
+
         schedule_arn = (
-            f"arn:aws:scheduler:{self.region}:{self.account}:schedule/default/"
-            f"{naming.rebuild_schedule_name}"
+            f"arn:aws:scheduler:{region}:{account}:schedule/default/{naming.rebuild_schedule_name}"
         )
         role = iam.Role(
             self,
@@ -682,7 +839,7 @@ class DeliveryPipelineStack(PlatformStack):
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com",
                 conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "StringEquals": {"aws:SourceAccount": account},
                     "ArnEquals": {"aws:SourceArn": schedule_arn},
                 },
             ),
@@ -690,13 +847,13 @@ class DeliveryPipelineStack(PlatformStack):
         iam.ManagedPolicy(
             self,
             "RebuildSchedulePolicy",
-            description="Start the application pipeline, nothing else",
+            description="Start the daily rebuild, nothing else",
             roles=[role],
             statements=[
                 iam.PolicyStatement(
-                    sid="StartTheApplicationPipeline",
-                    actions=["codepipeline:StartPipelineExecution"],
-                    resources=[self.pipeline_arn],
+                    sid="StartTheRebuild",
+                    actions=["states:StartExecution"],
+                    resources=[machine_arn],
                 )
             ],
         )
@@ -704,24 +861,19 @@ class DeliveryPipelineStack(PlatformStack):
             self,
             "DailyRebuild",
             name=naming.rebuild_schedule_name,
-            description="Rebuild the API image with a fresh base image and release it",
+            description="Rebuild the released commit with a fresh base image and release it",
             schedule_expression=props.rebuild_schedule,
             schedule_expression_timezone=props.rebuild_timezone,
             flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
             target=scheduler.CfnSchedule.TargetProperty(
-                arn="arn:aws:scheduler:::aws-sdk:codepipeline:startPipelineExecution",
+                arn=machine.attr_arn,
                 role_arn=role.role_arn,
-                input=json.dumps(
-                    {
-                        "Name": self.pipeline_name,
-                        "Variables": [{"Name": "REBUILD", "Value": "true"}],
-                    }
-                ),
+                input="{}",
                 retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
                     maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
                 ),
             ),
-        ).node.add_dependency(self.pipeline)
+        )
 
     def _scan_alarms(self) -> None:
         props = self._props
