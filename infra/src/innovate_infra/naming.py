@@ -517,6 +517,14 @@ class Naming:
             *self.break_glass_principal_arns(),
         ]
 
+    def delivery_automation_principal_arns(self) -> list[str]:
+        """Who may change, or run outside the pipeline, the Development account's delivery
+        pipeline and build projects (``scp/deployment-roles``): CloudFormation, the
+        pipeline's own roles (which start its builds) and break-glass. A person with
+        PowerUserAccess there could otherwise rewrite a buildspec or the pipeline's source
+        and run code as a deploy role."""
+        return [*self.deployment_principal_arns(), *self.delivery_pipeline_role_arns()]
+
     def protected_role_arns(self) -> list[str]:
         """Roles nobody but platform automation may modify."""
         return [

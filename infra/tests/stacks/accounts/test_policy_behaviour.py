@@ -886,3 +886,54 @@ def test_security_auditors_read_the_archive_and_cannot_delete_it(
         identity=inline,
         **{"kms:ViaService": "s3.eu-west-1.amazonaws.com", "aws:ResourceAccount": SECURITY},
     ).allowed
+
+
+DELIVERY_CHANGES = (
+    ("codepipeline:UpdatePipeline", "arn:aws:codepipeline:eu-west-1:{a}:innovate-delivery"),
+    ("codepipeline:DeletePipeline", "arn:aws:codepipeline:eu-west-1:{a}:innovate-infrastructure"),
+    ("codebuild:UpdateProject", "arn:aws:codebuild:eu-west-1:{a}:project/innovate-deploy-dev"),
+    # A buildspec override would run any command as the project's role.
+    ("codebuild:StartBuild", "arn:aws:codebuild:eu-west-1:{a}:project/innovate-image"),
+    ("codebuild:DeleteWebhook", "arn:aws:codebuild:eu-west-1:{a}:project/innovate-commit-status"),
+)
+
+
+def _delivery(estate: Estate, principal: Principal, action: str, resource: str) -> Decision:
+    return authorize(
+        Request(principal, action, resource, {"aws:RequestedRegion": "eu-west-1"}),
+        identity_policies=[estate_managed(ADMIN)],
+        service_control_policies=estate.scps("development"),  # type: ignore[arg-type]
+    )
+
+
+def test_only_automation_changes_or_runs_the_delivery_pipelines_builds(estate: Estate) -> None:
+    """A PowerUser of Development could otherwise rewrite a buildspec or the pipeline's
+    source and run code as a deploy role (prod's included, through the pipeline)."""
+    allowed = (
+        Principal.role(DEV, f"cdk-hnb659fds-cfn-exec-role-{DEV}-eu-west-1"),
+        Principal.role(DEV, "innovate-security-delivery-pipeline-application"),
+        sso_role(DEV, "BreakGlassAdmin"),
+    )
+    refused = (
+        sso_role(DEV, "PlatformEngineer"),
+        sso_role(DEV, "Developer"),
+        Principal.role(DEV, "innovate-dev-ci-runner"),
+        # The deploy role itself is no pipeline role: it cannot restart or rewrite builds.
+        Principal.role(DEV, "innovate-dev-deployer"),
+    )
+    for action, pattern in DELIVERY_CHANGES:
+        resource = pattern.format(a=DEV)
+        for principal in allowed:
+            assert _delivery(estate, principal, action, resource).allowed, (action, principal)
+        for principal in refused:
+            decision = _delivery(estate, principal, action, resource)
+            assert decision is Decision.EXPLICIT_DENY, (action, principal)
+    # Approving, retrying and rolling back stay with the people who run releases.
+    engineer = sso_role(DEV, "PlatformEngineer")
+    for action in (
+        "codepipeline:PutApprovalResult",
+        "codepipeline:RollbackStage",
+        "codepipeline:RetryStageExecution",
+    ):
+        resource = f"arn:aws:codepipeline:eu-west-1:{DEV}:innovate-delivery/DeployProd"
+        assert _delivery(estate, engineer, action, resource).allowed, action

@@ -25,6 +25,7 @@ def policy_parameters(platform: PlatformConfig, naming: Naming) -> dict[str, Par
         "ProductionAccountId": platform.account_id("production"),
         "DeploymentPrincipalArns": naming.deployment_principal_arns(),
         "DeliveryPrincipalArns": naming.delivery_principal_arns(),
+        "DeliveryAutomationPrincipalArns": naming.delivery_automation_principal_arns(),
         "Project": org.project,
         "ProjectValues": [org.project],
         "EnvironmentValues": list(standard.environments),
