@@ -214,5 +214,9 @@ def test_a_full_hashing_pool_answers_503_with_retry_after(limited_app):
 def test_hashes_run_on_low_priority_threads(app):
     passwords = services_of(app).passwords
     nice = passwords._run(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-    assert nice == passwords.nice > 0
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < nice
+    server = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    # Relative to the server's own priority, so it holds under `nice make test` too.
+    assert passwords.nice > 0
+    assert nice == min(19, server + passwords.nice)
+    if server < 19:
+        assert server < nice

@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     auth_global_per_second: float = Field(default=5.0, gt=0, le=1_000_000)
     # argon2 hashes in flight per worker; more are answered 503 + Retry-After.
     password_hash_concurrency: int = Field(default=1, ge=1, le=64)
-    # Hashing threads run at this nice value (Linux): sign-in floods yield the CPU.
+    # Hashing threads run this many nice levels below the server (Linux; capped at 19):
+    # sign-in floods yield the CPU.
     password_hash_nice: int = Field(default=10, ge=0, le=19)
     # Client addresses: X-Forwarded-For is believed only from these peers (CIDRs).
     trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()

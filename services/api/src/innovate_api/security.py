@@ -50,12 +50,16 @@ class HashingBusy(Exception):
     retry_after = 1
 
 
-def _lower_priority(nice: int) -> None:
-    """Run this (hashing) thread at a lower CPU priority. On Linux the nice value is
-    per thread and inherited by the threads argon2 starts for its lanes, so a flood of
-    sign-ins yields the CPU to authenticated requests instead of starving them."""
+def _lower_priority(increment: int) -> None:
+    """Run this (hashing) thread ``increment`` nice levels below the server (capped at
+    19): relative, so it still yields when the whole server already runs niced. On Linux
+    the nice value is per thread and inherited by the threads argon2 starts for its
+    lanes, so a flood of sign-ins yields the CPU to authenticated requests instead of
+    starving them."""
     with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        thread = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, current + increment))
 
 
 class Passwords:
