@@ -58,11 +58,11 @@ from innovate_infra.constructs.delivery.build_project import (
     RunnerNetwork,
 )
 from innovate_infra.constructs.delivery.cluster_access import grant_cluster_access
-from innovate_infra.constructs.delivery.deployer import (
-    DeployTarget,
-    publish_statements,
-    release_statements,
+from innovate_infra.constructs.delivery.deploy_projects import (
+    DeployProjectsProps,
+    deploy_projects,
 )
+from innovate_infra.constructs.delivery.deployer import DeployTarget
 from innovate_infra.naming import Naming
 from innovate_infra.stacks.base import PlatformStack, StackSettings
 
@@ -281,33 +281,25 @@ class DeliveryPipelineStack(PlatformStack):
     def _deploy_projects(self, release: Release) -> tuple[BuildProject, BuildProject]:
         props = self._props
         naming = props.naming
-        target = release.target
-        env = target.environment
+        env = release.target.environment
 
         def parameter(key: str) -> str:
             return naming.deployment_parameter_name(env, key)
 
-        common = {
-            "log_group_name": naming.deploy_log_group_name(env),
-            "encryption_key_arn": props.key.key_arn,
-            "artifact_bucket_arn": f"arn:aws:s3:::{naming.artifact_bucket_name}",
-            "writes_artifacts": False,
-            "timeout_minutes": 60,
-        }
-        deployer = BuildProject(
+        return deploy_projects(
             self,
             f"Deploy{env.capitalize()}",
-            props=BuildProjectProps(
-                project_name=naming.build_project_name(f"deploy-{env}"),
-                description=f"release the API to {env} (blue/green), from inside its VPC",
-                role_name=naming.deployer_role_name(env),
-                buildspec=f"{BUILDSPECS}/deploy.yml",
-                statements=release_statements(target),
-                environment_variables={
-                    "ENV": env,
-                    "DEPLOY_REGION": target.region,
-                    "IMAGE_REPOSITORY_URI": props.image.repository_uri,
-                },
+            f"Publish{env.capitalize()}",
+            props=DeployProjectsProps(
+                target=release.target,
+                release_project_name=naming.build_project_name(f"deploy-{env}"),
+                release_role_name=naming.deployer_role_name(env),
+                publish_project_name=naming.build_project_name(f"publish-{env}"),
+                publish_role_name=naming.publisher_role_name(env),
+                log_group_name=naming.deploy_log_group_name(env),
+                encryption_key_arn=props.key.key_arn,
+                artifact_bucket_arn=f"arn:aws:s3:::{naming.artifact_bucket_name}",
+                image_repository_uri=props.image.repository_uri,
                 network=RunnerNetwork.from_parameters(
                     self,
                     vpc_id=parameter("runner-vpc-id"),
@@ -315,23 +307,8 @@ class DeliveryPipelineStack(PlatformStack):
                     security_group_id=parameter("runner-security-group-id"),
                     subnet_count=release.runner_subnet_count,
                 ),
-                **common,  # type: ignore[arg-type]
             ),
         )
-        publisher = BuildProject(
-            self,
-            f"Publish{env.capitalize()}",
-            props=BuildProjectProps(
-                project_name=naming.build_project_name(f"publish-{env}"),
-                description=f"publish the SPA to {env}, invalidate CloudFront, smoke-test",
-                role_name=naming.publisher_role_name(env),
-                buildspec=f"{BUILDSPECS}/publish.yml",
-                statements=publish_statements(target),
-                environment_variables={"ENV": env, "DEPLOY_REGION": target.region},
-                **common,  # type: ignore[arg-type]
-            ),
-        )
-        return deployer, publisher
 
     def _project(
         self,

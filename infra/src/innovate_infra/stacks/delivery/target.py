@@ -15,22 +15,18 @@ from typing import ClassVar
 from constructs import Construct
 
 from innovate_infra.config.types import AccountKey
-from innovate_infra.constructs.delivery.build_project import (
-    BuildProject,
-    BuildProjectProps,
-    RunnerNetwork,
-)
+from innovate_infra.constructs.delivery.build_project import RunnerNetwork
 from innovate_infra.constructs.delivery.cluster_access import grant_cluster_access
+from innovate_infra.constructs.delivery.deploy_projects import (
+    DeployProjectsProps,
+    deploy_projects,
+)
 from innovate_infra.constructs.delivery.deployer import (
     DeployTarget,
     PipelineActionRole,
     PipelineActionRoleProps,
-    publish_statements,
-    release_statements,
 )
 from innovate_infra.stacks.base import PlatformStack, StackSettings
-
-BUILDSPECS = "deploy/buildspecs"
 
 
 @dataclass(frozen=True)
@@ -89,30 +85,23 @@ class DeliveryTargetStack(PlatformStack):
         # account's keys, and the delivery key's own policy names these roles (artifacts
         # stack), so only it can be used.
         key_pattern = f"arn:aws:kms:{self.region}:{props.pipeline_account}:key/*"
-        common = {
-            "log_group_name": props.log_group_name,
-            "encryption_key_arn": props.project_key_alias,
-            "artifact_key_arn": key_pattern,
-            "artifact_bucket_arn": props.artifact_bucket_arn,
-            "artifact_prefix": f"{props.pipeline_name}/*",
-            "writes_artifacts": False,
-            "timeout_minutes": 60,
-        }
         # "Deployer": the id of the role it replaces, so its logical ids are kept.
-        self.deployer = BuildProject(
+        self.deployer, self.publisher = deploy_projects(
             self,
             "Deployer",
-            props=BuildProjectProps(
-                project_name=props.deployer.project_name,
-                description=f"release the API to {env} (blue/green), from inside its VPC",
-                role_name=props.deployer.role_name,
-                buildspec=f"{BUILDSPECS}/deploy.yml",
-                statements=release_statements(target),
-                environment_variables={
-                    "ENV": env,
-                    "DEPLOY_REGION": target.region,
-                    "IMAGE_REPOSITORY_URI": props.image_repository_uri,
-                },
+            "Publisher",
+            props=DeployProjectsProps(
+                target=target,
+                release_project_name=props.deployer.project_name,
+                release_role_name=props.deployer.role_name,
+                publish_project_name=props.publisher.project_name,
+                publish_role_name=props.publisher.role_name,
+                log_group_name=props.log_group_name,
+                encryption_key_arn=props.project_key_alias,
+                artifact_bucket_arn=props.artifact_bucket_arn,
+                artifact_key_arn=key_pattern,
+                artifact_prefix=f"{props.pipeline_name}/*",
+                image_repository_uri=props.image_repository_uri,
                 network=RunnerNetwork.from_parameters(
                     self,
                     vpc_id=props.runner_vpc_id_parameter,
@@ -120,20 +109,6 @@ class DeliveryTargetStack(PlatformStack):
                     security_group_id=props.runner_security_group_parameter,
                     subnet_count=props.runner_subnet_count,
                 ),
-                **common,  # type: ignore[arg-type]
-            ),
-        )
-        self.publisher = BuildProject(
-            self,
-            "Publisher",
-            props=BuildProjectProps(
-                project_name=props.publisher.project_name,
-                description=f"publish the SPA to {env}, invalidate CloudFront, smoke-test",
-                role_name=props.publisher.role_name,
-                buildspec=f"{BUILDSPECS}/publish.yml",
-                statements=publish_statements(target),
-                environment_variables={"ENV": env, "DEPLOY_REGION": target.region},
-                **common,  # type: ignore[arg-type]
             ),
         )
         self.action_role = PipelineActionRole(
