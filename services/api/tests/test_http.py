@@ -270,3 +270,15 @@ def test_generated_request_ids_are_unique_across_forked_workers():
     os.waitpid(pid, 0)
     assert len(child) == len(parent) == 32
     assert child[:20] != parent[:20]  # re-seeded in the child, without a getpid per request
+
+
+def test_views_carry_no_per_request_ensure_sync_wrapper(app):
+    # deps.sync_view relies on apiflask's marker: if apiflask stops honouring it, every
+    # request pays a current_app.ensure_sync call again, and this says so.
+    for endpoint in ("notes.get_note", "notes.list_notes", "notes.create_note", "auth.login"):
+        view = app.view_functions[endpoint]
+        chain = []
+        while view is not None:
+            chain.append(view.__code__.co_qualname)  # wraps() copies __qualname__
+            view = getattr(view, "__wrapped__", None)
+        assert not [name for name in chain if name.startswith("_ensure_sync")], (endpoint, chain)
