@@ -158,3 +158,15 @@ def test_server_pids_are_the_root_and_its_children() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_instruction_totals_keep_the_counted_loops_in_order() -> None:
+    import instructions
+
+    dumps = [
+        "events: Ir\nsummary: 812\ntotals: 812\n",  # a stray tiny callback
+        "events: Ir\ntotals: 150000000\n",
+        "events: Ir\ntotals: 110000000\n",
+        "no totals line",
+    ]
+    assert instructions.parse_totals(dumps) == [150_000_000, 110_000_000]
