@@ -351,6 +351,7 @@ def profile(
     args.profile.mkdir(parents=True, exist_ok=True)
     conns = args.signin_connections if scenario == "sign_in" else args.connections
     samples: dict[str, Counter[str]] = {}
+    counters: dict[str, dict[str, float]] = {}
     requests: dict[str, int] = {}
     for target, (base, proc) in targets.items():
         reqs = write_requests(
@@ -358,6 +359,12 @@ def profile(
         )
         run_wrk(base, reqs, max(args.warmup, 1), conns, args.wrk_threads, 30)
         out = args.profile / f"{scenario}-{target}.txt"
+        if args.perf_stat:
+            r, counts = perf_stat(args, base, reqs, conns, proc.pid)
+            counters[target] = counts
+            requests[target] = r.requests
+            print(f"  perf stat {scenario} {target}: {r.rps:.0f} req/s")
+            continue
         spy = subprocess.Popen(  # noqa: S603 - fixed argv
             [
                 args.py_spy,
@@ -371,6 +378,7 @@ def profile(
                 "--full-filenames",
                 "--rate",
                 str(rate),
+                *(["--gil"] if args.profile_gil else []),
                 "--duration",
                 str(args.duration + 2),
                 "--output",
@@ -391,8 +399,78 @@ def profile(
         samples[target] = attribute(out.read_text())
         requests[target] = r.requests
         print(f"  profiled {scenario} {target}: {r.rps:.0f} req/s under py-spy -> {out}")
-    print(f"\n{scenario}:")
+    if args.perf_stat:
+        print(f"\n{scenario} (perf stat of the server's processes, per request):")
+        print(format_counters(counters, requests))
+        return
+    print(
+        f"\n{scenario}"
+        + (" (GIL holder only: Python CPU per request):" if args.profile_gil else ":")
+    )
     print(format_breakdown(samples, rate, requests))
+
+
+PERF_EVENTS = "task-clock,context-switches,cpu-migrations,raw_syscalls:sys_enter"
+
+
+def server_pids(root: int) -> list[int]:
+    """The gunicorn master and its workers."""
+    pids = [root]
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{root}/task").iterdir():
+            children = (task / "children").read_text().split()
+            pids += [int(c) for c in children]
+    return pids
+
+
+def perf_stat(
+    args: argparse.Namespace, base: str, reqs: Path, conns: int, root: int
+) -> tuple[WrkResult, dict[str, float]]:
+    """``perf stat`` (software events and the syscall tracepoint: no hardware counters
+    needed) over every process of one server while wrk drives it."""
+    pids = ",".join(str(p) for p in server_pids(root))
+    out = args.profile / f"perf-{root}.csv"
+    perf = subprocess.Popen(  # noqa: S603 - fixed argv
+        [args.perf, "stat", "-x", ",", "-o", str(out), "-e", args.perf_events, "-p", pids],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(0.5)
+        r = run_wrk(base, reqs, args.duration, conns, args.wrk_threads, 30)
+        perf.send_signal(signal.SIGINT)
+        _, err = perf.communicate(timeout=30)
+    finally:
+        _kill_group(perf)
+    if not out.exists():
+        raise RuntimeError(f"perf stat failed ({perf.returncode}): {err.decode()[-500:]}")
+    counts = parse_perf_csv(out.read_text(), args.perf_events.split(","))
+    if not counts:
+        raise RuntimeError(f"perf stat gave nothing: {err.decode()[-500:]}")
+    return r, counts
+
+
+def parse_perf_csv(text: str, events: list[str]) -> dict[str, float]:
+    """``perf stat -x ,`` lines: value,unit,event,... (``<not counted>`` is skipped)."""
+    counts: dict[str, float] = {}
+    for line in text.splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[2] in events:
+            with contextlib.suppress(ValueError):
+                counts[fields[2]] = float(fields[0])
+    return counts
+
+
+def format_counters(counters: dict[str, dict[str, float]], requests: dict[str, int]) -> str:
+    targets = list(counters)
+    events = sorted({e for c in counters.values() for e in c})
+    lines = [f"{'per request':<40}" + "".join(f"{t:>10}" for t in targets)]
+    for event in events:
+        label = "CPU ms (task-clock)" if event == "task-clock" else event
+        cells = [counters[t].get(event, 0.0) / max(requests[t], 1) for t in targets]
+        lines.append(f"{label:<40}" + "".join(f"{c:>10.3f}" for c in cells))
+    return "\n".join(lines)
 
 
 def wait_quiet(probe: Probe, limit_s: int, threshold: float = 0.15) -> None:
@@ -514,6 +592,26 @@ def main(argv: list[str] | None = None) -> int:
         help="instead of measuring, sample both servers with py-spy per scenario, write the "
         "raw stacks to DIR and print the busy time per request by layer",
     )
+    p.add_argument(
+        "--profile-gil",
+        action="store_true",
+        help="with --profile: sample only the thread holding the interpreter lock, so the "
+        "figures are Python CPU time per request, not busy time (which counts every "
+        "thread waiting for the lock or a socket)",
+    )
+    p.add_argument(
+        "--perf-stat",
+        action="store_true",
+        help="with --profile: count CPU time, context switches, migrations and system "
+        "calls per request with perf stat instead of sampling with py-spy",
+    )
+    p.add_argument(
+        "--perf-events",
+        default=PERF_EVENTS,
+        help="with --perf-stat: perf's comma-separated event list "
+        "(e.g. syscalls:sys_enter_futex,syscalls:sys_enter_write)",
+    )
+    p.add_argument("--perf", default=shutil.which("perf") or "/usr/bin/perf", help="perf binary")
     p.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy", help="py-spy binary")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs) for debugging")
     args = p.parse_args(argv)

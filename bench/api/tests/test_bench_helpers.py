@@ -4,6 +4,7 @@ request files scenario.lua replays, and the seeding SQL's shape."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -127,3 +128,45 @@ def test_profile_layers_attribute_by_priority() -> None:
     assert counts["gunicorn (HTTP parse, socket)"] == 1
     table = format_breakdown({"api": counts}, rate=100, requests={"api": 10})
     assert table.splitlines()[-1].split() == ["total", "11.000"]
+
+
+def test_perf_stat_csv_and_per_request_table() -> None:
+    csv = (
+        "# started on Wed Dec  2 03:00:00 2026\n\n"
+        "2400.5,msec,task-clock,2400500000,100.00,1.2,CPUs utilized\n"
+        "1200,,context-switches,2400500000,100.00,,\n"
+        "<not counted>,,raw_syscalls:sys_enter,0,0.00,,\n"
+    )
+    events = ["task-clock", "context-switches", "raw_syscalls:sys_enter"]
+    counts = run_bench.parse_perf_csv(csv, events)
+    assert counts == {"task-clock": 2400.5, "context-switches": 1200.0}
+    table = run_bench.format_counters({"bare": counts, "api": counts}, {"bare": 1200, "api": 600})
+    ctx = next(line for line in table.splitlines() if line.startswith("context-switches"))
+    assert ctx.split()[1:] == ["1.000", "2.000"]  # per request, each target's own count
+    cpu = next(line for line in table.splitlines() if line.startswith("CPU ms"))
+    assert cpu.split()[-2:] == ["2.000", "4.001"]
+
+
+def test_server_pids_are_the_root_and_its_children() -> None:
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        pids = run_bench.server_pids(os.getpid())
+        assert pids[0] == os.getpid()
+        assert child.pid in pids
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_instruction_totals_keep_the_counted_loops_in_order() -> None:
+    import instructions
+
+    dumps = [
+        "events: Ir\nsummary: 812\ntotals: 812\n",  # a stray tiny callback
+        "events: Ir\ntotals: 150000000\n",
+        "events: Ir\ntotals: 110000000\n",
+        "no totals line",
+    ]
+    assert instructions.parse_totals(dumps) == [150_000_000, 110_000_000]

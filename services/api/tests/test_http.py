@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 
@@ -252,3 +253,32 @@ def test_access_log_follows_log_level(client, log_records):
     logging.getLogger().setLevel(logging.WARNING)
     client.get("/healthz", headers={"X-Request-Id": "quiet-1"})
     assert not [line for line in log_records if "quiet-1" in line]
+
+
+def test_generated_request_ids_are_unique_across_forked_workers():
+    from innovate_api.observability import _ids
+
+    parent = _ids.new()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: what a new gunicorn worker would generate first
+        os.write(write_end, _ids.new().encode())
+        os._exit(0)
+    os.close(write_end)
+    child = os.read(read_end, 64).decode()
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    assert len(child) == len(parent) == 32
+    assert child[:20] != parent[:20]  # re-seeded in the child, without a getpid per request
+
+
+def test_views_carry_no_per_request_ensure_sync_wrapper(app):
+    # deps.sync_view relies on apiflask's marker: if apiflask stops honouring it, every
+    # request pays a current_app.ensure_sync call again, and this says so.
+    for endpoint in ("notes.get_note", "notes.list_notes", "notes.create_note", "auth.login"):
+        view = app.view_functions[endpoint]
+        chain = []
+        while view is not None:
+            chain.append(view.__code__.co_qualname)  # wraps() copies __qualname__
+            view = getattr(view, "__wrapped__", None)
+        assert not [name for name in chain if name.startswith("_ensure_sync")], (endpoint, chain)

@@ -37,8 +37,9 @@ class InnovateApp(APIFlask):
 
     def full_dispatch_request(self) -> Response:
         # Record the route template for metrics/logs (bounded label cardinality).
-        rule = request.url_rule
-        request.environ[ROUTE_KEY] = rule.rule if rule is not None else "<unmatched>"
+        req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy read
+        rule = req.url_rule
+        req.environ[ROUTE_KEY] = rule.rule if rule is not None else "<unmatched>"
         return super().full_dispatch_request()
 
 

@@ -15,13 +15,12 @@ from flask.json.provider import DefaultJSONProvider
 from innovate_api.repositories.notes import Note
 from innovate_api.repositories.users import User
 
+# Built once: json.dumps with any non-default option builds a new encoder per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
 
 def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
-        status=status,
-        mimetype="application/json",
-    )
+    return Response(_encode(payload), status=status, mimetype="application/json")
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -73,6 +73,9 @@ class AccessLog:
         self._last_stamp = ""
         self.write: Callable[[bytes], Any] = self._write_fd
         self._fd = 2
+        # Methods and route templates are few: quote each once (bounded: a client can
+        # send any method token, so stop remembering new ones past a few dozen).
+        self._quoted: dict[str, str] = {}
 
     def use_stream(self, stream: Any) -> None:
         """Write to ``stream`` (its file descriptor when it has one: one syscall per line)."""
@@ -112,10 +115,19 @@ class AccessLog:
         remote = "" if remote_addr is None else f',"remote_addr":{_quote(remote_addr)}'
         return (
             f'{{"ts":"{self._last_stamp}.{int((now - second) * 1000):03d}Z"{self._prefix}'
-            f'{_quote(method)},"path":{_quote(path)},"route":{_quote(route)},'
+            f'{self._quote_known(method)},"path":{_quote(path)},'
+            f'"route":{self._quote_known(route)},'
             f'"status":{status:d},"duration_ms":{duration_ms!r}{remote},'
             f'"request_id":{_quote(request_id)}}}\n'
         ).encode()
+
+    def _quote_known(self, text: str) -> str:
+        quoted = self._quoted.get(text)
+        if quoted is None:
+            quoted = _quote(text)
+            if len(self._quoted) < 64:
+                self._quoted[text] = quoted
+        return quoted
 
     def __call__(
         self,

@@ -31,18 +31,19 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 class _RequestIds:
     """32 hex chars, unique per process: a random per-process prefix plus a counter.
 
-    Cheaper than uuid4 (no urandom system call per request); re-seeded after fork.
+    Cheaper than uuid4 (no urandom system call per request); re-seeded in every forked
+    child (gunicorn workers), so no system call per request either.
     """
 
     def __init__(self) -> None:
-        self._pid = -1
-        self._prefix = ""
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self._prefix = uuid.uuid4().hex[:20]
         self._counter = itertools.count()
 
     def new(self) -> str:
-        pid = os.getpid()
-        if pid != self._pid:
-            self._pid, self._prefix, self._counter = pid, uuid.uuid4().hex[:20], itertools.count()
         return f"{self._prefix}{next(self._counter):012x}"
 
 

@@ -10,7 +10,7 @@ from apiflask import APIBlueprint, abort
 from flask import Response
 
 from innovate_api import extensions
-from innovate_api.deps import auth_required, client_address, principal
+from innovate_api.deps import auth_required, client_address, principal, sync_view
 from innovate_api.jsonio import json_response, user_json
 from innovate_api.repositories import revocations, throttle, users
 from innovate_api.schemas import LoginIn, RegisterIn, TokenOut, UserOut
@@ -31,6 +31,7 @@ _BAD_CREDENTIALS = "Invalid email or password."
         429: "Too many sign-in or registration requests from this client (Retry-After)",
     },
 )
+@sync_view
 def register(data: RegisterIn) -> Response:
     services = extensions.services()
     services.auth_limiter.check(client_address())
@@ -64,6 +65,7 @@ def _too_many(wait: float) -> NoReturn:
         "client; retry after Retry-After seconds",
     },
 )
+@sync_view
 def login(data: LoginIn) -> Response:
     services = extensions.services()
     settings, passwords = services.settings, services.passwords
@@ -112,6 +114,7 @@ def login(data: LoginIn) -> Response:
 @auth_required
 @bp.output({}, status_code=204, description="The token is revoked")
 @bp.doc(security="BearerAuth", summary="Sign out (revokes the access token on every pod)")
+@sync_view
 def logout() -> Response:
     who = principal()
     with extensions.db().connection() as conn:
@@ -123,6 +126,7 @@ def logout() -> Response:
 @auth_required
 @bp.output(UserOut, description="The signed-in account")
 @bp.doc(security="BearerAuth", summary="The signed-in account")
+@sync_view
 def me() -> Response:
     who = principal()
     with extensions.db().connection() as conn:

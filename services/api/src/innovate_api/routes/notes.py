@@ -12,7 +12,7 @@ from apiflask import APIBlueprint, abort
 from flask import Response
 
 from innovate_api import extensions
-from innovate_api.deps import auth_required, principal
+from innovate_api.deps import auth_required, principal, sync_view
 from innovate_api.jsonio import json_response, note_json
 from innovate_api.repositories import notes
 from innovate_api.repositories.revocations import TokenRevoked
@@ -43,6 +43,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
 @bp.input(NoteIn, arg_name="data")
 @bp.output(NoteOut, status_code=201, description="The created note")
 @bp.doc(security="BearerAuth", summary="Create a note")
+@sync_view
 def create_note(data: NoteIn) -> Response:
     who = principal()
     with extensions.db().connection() as conn:
@@ -57,6 +58,7 @@ def create_note(data: NoteIn) -> Response:
 @bp.input(PageQuery, location="query", arg_name="page")
 @bp.output(NotePage, description="A page of notes, newest first")
 @bp.doc(security="BearerAuth", summary="List my notes (cursor pagination)")
+@sync_view
 def list_notes(page: PageQuery) -> Response:
     who = principal()
     after = decode_cursor(page.cursor) if page.cursor else None
@@ -73,6 +75,7 @@ def list_notes(page: PageQuery) -> Response:
 @auth_required
 @bp.output(NoteOut, description="The note")
 @bp.doc(security="BearerAuth", summary="Read one of my notes")
+@sync_view
 def get_note(note_id: uuid.UUID) -> Response:
     who = principal()
     with extensions.db().connection() as conn:
@@ -87,6 +90,7 @@ def get_note(note_id: uuid.UUID) -> Response:
 @bp.input(NotePatch, arg_name="data")
 @bp.output(NoteOut, description="The updated note")
 @bp.doc(security="BearerAuth", summary="Change the title and/or body of one of my notes")
+@sync_view
 def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
     who = principal()
     with extensions.db().connection() as conn:
@@ -100,6 +104,7 @@ def update_note(note_id: uuid.UUID, data: NotePatch) -> Response:
 @auth_required
 @bp.output({}, status_code=204, description="Deleted (kept for the retention period)")
 @bp.doc(security="BearerAuth", summary="Delete one of my notes (soft delete)")
+@sync_view
 def delete_note(note_id: uuid.UUID) -> Response:
     who = principal()
     with extensions.db().connection() as conn:
