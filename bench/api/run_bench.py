@@ -619,6 +619,17 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
+    if args.profile and not args.perf_stat and shutil.which(args.py_spy) is None:
+        print(
+            f"--profile needs py-spy ({args.py_spy} not found: pip install py-spy)", file=sys.stderr
+        )
+        return 2
+    if args.profile and args.perf_stat and shutil.which(args.perf) is None:
+        print(
+            f"--perf-stat needs perf ({args.perf} not found: apt-get install -y linux-perf)",
+            file=sys.stderr,
+        )
+        return 2
     # Ctrl-C even when started from a shell that ignores SIGINT for background jobs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_signal)

@@ -170,3 +170,15 @@ def test_instruction_totals_keep_the_counted_loops_in_order() -> None:
         "no totals line",
     ]
     assert instructions.parse_totals(dumps) == [150_000_000, 110_000_000]
+
+
+def test_profiling_without_its_tool_stops_at_once_and_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_bench.shutil, "which", lambda name: None if "missing" in name else name)
+    missing = str(tmp_path / "missing-py-spy")
+    assert run_bench.main(["--profile", str(tmp_path), "--py-spy", missing]) == 2
+    assert f"--profile needs py-spy ({missing} not found" in capsys.readouterr().err
+    missing = str(tmp_path / "missing-perf")
+    assert run_bench.main(["--profile", str(tmp_path), "--perf-stat", "--perf", missing]) == 2
+    assert f"--perf-stat needs perf ({missing} not found" in capsys.readouterr().err
