@@ -18,7 +18,6 @@ import importlib
 import json
 import os
 import pstats
-import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -27,7 +26,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import api_adapter  # noqa: E402
 import run_bench  # noqa: E402
 
 Call = Callable[[], object]
@@ -62,19 +60,8 @@ def main() -> int:
     p.add_argument("--top", type=int, default=40)
     args = p.parse_args()
 
-    from devstack.postgres import PostgresCluster, free_port
-
     with run_bench._tempdir(False) as tmp, contextlib.ExitStack() as stack:
-        cluster = PostgresCluster(tmp / "pg", free_port(), superuser_password=secrets.token_hex(9))
-        stack.callback(cluster.destroy)
-        cluster.init()
-        cluster.start()
-        db_password = secrets.token_urlsafe(18)
-        cluster.create_database("bench", owner="bench", password=db_password)
-        dsn = cluster.dsn("bench", "bench", db_password, sslmode="require")
-        env = api_adapter.api_env(dsn, tmp)
-        api_adapter.migrate(env)
-        run_bench.seed(dsn, 100, 2000, env)
+        _, dsn, env = run_bench.bench_database(stack, tmp, 100, 2000)
         os.environ.update(env)
         os.environ["LOG_LEVEL"] = "INFO"
         os.environ["BENCH_BARE_DSN"] = dsn

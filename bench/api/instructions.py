@@ -24,7 +24,6 @@ import io
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -117,21 +116,10 @@ def main() -> int:
         print("valgrind is not installed (apt-get install -y valgrind)", file=sys.stderr)
         return 2
 
-    import api_adapter
     import run_bench
-    from devstack.postgres import PostgresCluster, free_port
 
     with run_bench._tempdir(False) as tmp, contextlib.ExitStack() as stack:
-        cluster = PostgresCluster(tmp / "pg", free_port(), superuser_password=secrets.token_hex(9))
-        stack.callback(cluster.destroy)
-        cluster.init()
-        cluster.start()
-        db_password = secrets.token_urlsafe(18)
-        cluster.create_database("bench", owner="bench", password=db_password)
-        dsn = cluster.dsn("bench", "bench", db_password, sslmode="require")
-        env = api_adapter.api_env(dsn, tmp)
-        api_adapter.migrate(env)
-        run_bench.seed(dsn, 100, 2000, env)
+        _, dsn, env = run_bench.bench_database(stack, tmp, 100, 2000)
         env = {**os.environ, **env, "LOG_LEVEL": "INFO", "BENCH_BARE_DSN": dsn}
         Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
         # A real token from the real sign-in (run natively: argon2 under valgrind is slow).

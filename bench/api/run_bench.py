@@ -31,10 +31,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -43,6 +44,9 @@ sys.path.insert(0, str(HERE))
 import api_adapter  # noqa: E402
 from cpu_probe import Probe  # noqa: E402
 from wrk_result import WrkResult, combine, format_table, paired_ratios, parse_wrk  # noqa: E402
+
+if TYPE_CHECKING:
+    from devstack.postgres import PostgresCluster
 
 API_DIR = ROOT / "services" / "api"
 GUNICORN_CONF = API_DIR / "gunicorn.conf.py"
@@ -534,6 +538,37 @@ def _tempdir(keep: bool) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, _, value = text.partition("=")
+    return name, value
+
+
+def bench_database(
+    stack: contextlib.ExitStack,
+    tmp: Path,
+    users: int,
+    notes: int,
+    api_overrides: Iterable[tuple[str, str]] = (),
+) -> tuple[PostgresCluster, str, dict[str, str]]:
+    """A throwaway PostgreSQL cluster (TLS, SCRAM) in ``tmp``, destroyed with ``stack``,
+    with the API's migrations and ``users``/``notes`` seeded: the cluster, the DSN and
+    the API's environment (``api_overrides`` applied before migrating)."""
+    from devstack.postgres import PostgresCluster, free_port
+
+    cluster = PostgresCluster(tmp / "pg", free_port(), superuser_password=secrets.token_urlsafe(18))
+    stack.callback(cluster.destroy)
+    cluster.init()
+    cluster.start()
+    db_password = secrets.token_urlsafe(18)
+    cluster.create_database("bench", owner="bench", password=db_password)
+    dsn = cluster.dsn("bench", "bench", db_password, sslmode="require")
+    api_env = api_adapter.api_env(dsn, tmp)
+    api_env.update(api_overrides)
+    api_adapter.migrate(api_env)
+    seed(dsn, users, notes, api_env)
+    return cluster, dsn, api_env
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--users", type=int, default=10_000)
@@ -642,26 +677,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from devstack.postgres import PostgresCluster, free_port
+    from devstack.postgres import free_port
 
     started = time.monotonic()
     seconds = max(1, args.duration // args.rounds)
     info = machine()
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
     with _tempdir(args.keep) as tmp, contextlib.ExitStack() as stack:
-        cluster = PostgresCluster(
-            tmp / "pg", free_port(), superuser_password=secrets.token_urlsafe(18)
+        cluster, dsn, api_env = bench_database(
+            stack,
+            tmp,
+            args.users,
+            args.notes,
+            (_setting(kv) for kv in args.api_env),
         )
-        stack.callback(cluster.destroy)
-        cluster.init()
-        cluster.start()
-        db_password = secrets.token_urlsafe(18)
-        cluster.create_database("bench", owner="bench", password=db_password)
-        dsn = cluster.dsn("bench", "bench", db_password, sslmode="require")
-        api_env = api_adapter.api_env(dsn, tmp)
-        api_env.update(kv.split("=", 1) for kv in args.api_env)
-        api_adapter.migrate(api_env)
-        seed(dsn, args.users, args.notes, api_env)
 
         api_port, bare_port = free_port(), free_port()
         api_log, bare_log = tmp / "api.log", tmp / "bare.log"
