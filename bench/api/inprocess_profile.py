@@ -74,13 +74,7 @@ def main() -> int:
 
         api = importlib.import_module("innovate_api.wsgi").app.test_client()
         bare = importlib.import_module("bare_app").app.test_client()
-        email = run_bench.EMAIL_FMT.format(7)
-        login = api.post(
-            "/api/v1/auth/login", json={"email": email, "password": run_bench.PASSWORD}
-        )
-        token = login.get_json()["access_token"]
-        user_id = str(run_bench.sample_users(dsn, [email])[email])
-        note_id = run_bench.sample_notes(dsn, [user_id], 1)[user_id][0]
+        token, user_id, note_id = run_bench.sample_session(api, dsn)
         auth = {"Authorization": f"Bearer {token}"}
         who = {"X-User-Id": user_id}
         body = json.dumps({"title": "bench note", "body": "written by the profiler"})

@@ -127,14 +127,7 @@ def main() -> int:
         from innovate_api.app import create_app
 
         with contextlib.redirect_stderr(io.StringIO()):
-            client = create_app().test_client()
-            email = run_bench.EMAIL_FMT.format(7)
-            login = client.post(
-                "/api/v1/auth/login", json={"email": email, "password": run_bench.PASSWORD}
-            )
-        token = login.get_json()["access_token"]
-        user_id = str(run_bench.sample_users(dsn, [email])[email])
-        note_id = run_bench.sample_notes(dsn, [user_id], 1)[user_id][0]
+            token, user_id, note_id = run_bench.sample_session(create_app().test_client(), dsn)
         cfg = {
             "requests": args.requests,
             "token": token,

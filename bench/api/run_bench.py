@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -536,6 +536,16 @@ def _tempdir(keep: bool) -> Iterator[Path]:
             print(f"kept {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sample_session(client: Any, dsn: str) -> tuple[str, str, str]:
+    """A real token from the real sign-in of a seeded user (through a Flask test
+    client), that user's id and one of their notes: what the in-process tools replay."""
+    email = EMAIL_FMT.format(7)
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    token = login.get_json()["access_token"]
+    user_id = str(sample_users(dsn, [email])[email])
+    return token, user_id, sample_notes(dsn, [user_id], 1)[user_id][0]
 
 
 def _setting(text: str) -> tuple[str, str]:
