@@ -78,7 +78,10 @@ def post_worker_init(worker: Any) -> None:
 
 
 def worker_exit(server: Any, worker: Any) -> None:
+    from innovate_api import metrics
     from innovate_api.extensions import services_of
+
+    metrics.flush()  # the last second of requests, before the worker's files are final
 
     services = services_of(worker.wsgi)
     if services is not None:

@@ -21,6 +21,7 @@ import requests
 from devstack import free_port
 
 from conftest import APP_PASSWORD, JWT_SECRET
+from innovate_api import metrics
 
 API_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -134,16 +135,24 @@ def test_metrics_aggregate_across_workers(dsn, tmp_path):
             thread.start()
         for thread in threads:
             thread.join()
-        text = requests.get(url + "/metrics", timeout=5).text
-        total = sum(
-            float(m.group(1))
-            for m in re.finditer(
-                r"^http_request_duration_seconds_count"
-                r'\{method="GET",route="/api/v1/version",status="200"\} (\S+)$',
-                text,
-                re.M,
+        # Each worker writes its buffer once a second (innovate_api/metrics.py): the
+        # total reaches every request within that, and never counts one twice.
+        deadline = time.monotonic() + 10 * metrics.FLUSH_SECONDS
+        while True:
+            text = requests.get(url + "/metrics", timeout=5).text
+            total = sum(
+                float(m.group(1))
+                for m in re.finditer(
+                    r"^http_request_duration_seconds_count"
+                    r'\{method="GET",route="/api/v1/version",status="200"\} (\S+)$',
+                    text,
+                    re.M,
+                )
             )
-        )
+            assert total <= 60
+            if total == 60 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert total == 60
         files = {p.name.rsplit("_", 1)[-1] for p in (tmp_path / "metrics").glob("histogram_*.db")}
         assert len(files) >= 2  # several workers wrote samples, and /metrics summed them

@@ -66,7 +66,7 @@ class RequestObservability:
     ) -> None:
         self.app = app
         self.max_content_length = max_content_length
-        self.pool_stats = pool_stats
+        metrics.watch_pool(pool_stats)  # refreshed by the metrics thread, not per request
 
     def _reject(self, environ: dict[str, Any]) -> tuple[int, str] | None:
         length_header = environ.get("CONTENT_LENGTH") or ""
@@ -119,4 +119,3 @@ class RequestObservability:
                 environ.get("REMOTE_ADDR"),
                 request_id,
             )
-            metrics.update_pool(self.pool_stats)

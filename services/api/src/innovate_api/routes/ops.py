@@ -53,7 +53,7 @@ _METRICS_DOC: Any = {200: {"description": "Prometheus text format", "content": {
 @bp.get("/metrics")
 @bp.doc(summary="Prometheus metrics", responses=_METRICS_DOC)
 def metrics_endpoint() -> Response:
-    metrics.update_pool(extensions.db().pool_stats, force=True)
+    metrics.update_pool(extensions.db().pool_stats)
     body, content_type = metrics.render()
     return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
 
