@@ -70,11 +70,13 @@ def on_starting(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     # Warm the pool so the first requests do not pay for TLS handshakes.
+    from innovate_api import metrics
     from innovate_api.extensions import services_of
 
     services = services_of(worker.wsgi)
     if services is not None:
         services.db.pool  # noqa: B018 - property opens the pool
+    metrics.start()  # pool gauges from the start, request metrics flushed each second
 
 
 def worker_exit(server: Any, worker: Any) -> None:

@@ -154,6 +154,16 @@ def test_metrics_aggregate_across_workers(dsn, tmp_path):
                 break
             time.sleep(0.2)
         assert total == 60
+
+        # The pool gauges are summed over the live workers (3 workers x 4 connections).
+        def pool_size() -> float:
+            text = requests.get(url + "/metrics", timeout=5).text
+            found = re.search(r'^db_pool_connections\{state="size"\} (\S+)$', text, re.M)
+            return float(found.group(1)) if found else 0.0
+
+        while pool_size() != 12 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert pool_size() == 12
         files = {p.name.rsplit("_", 1)[-1] for p in (tmp_path / "metrics").glob("histogram_*.db")}
         assert len(files) >= 2  # several workers wrote samples, and /metrics summed them
     finally:

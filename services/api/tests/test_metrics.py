@@ -77,10 +77,13 @@ def test_the_flusher_thread_writes_without_an_explicit_flush():
 
 def test_a_forked_worker_starts_with_an_empty_buffer_and_its_own_flusher():
     metrics.observe("GET", "/test/fork", 200, 0.01)  # unflushed in the parent
+    saved = metrics._recorder.pool_stats
+    parent_pool = metrics._recorder.pool_stats = lambda: {"pool_size": 4}
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: what a gunicorn worker sees after the fork
         ok = len(metrics._recorder.pending) == 0 and metrics._recorder.thread is None
+        ok = ok and metrics._recorder.pool_stats is parent_pool  # the app was built pre-fork
         metrics.observe("GET", "/test/fork", 200, 0.01)
         thread = metrics._recorder.thread
         ok = ok and thread is not None and thread.is_alive()
@@ -89,5 +92,6 @@ def test_a_forked_worker_starts_with_an_empty_buffer_and_its_own_flusher():
     os.close(write)
     answer = os.read(read, 1)
     os.waitpid(pid, 0)
+    metrics._recorder.pool_stats = saved
     assert answer == b"1"
     metrics.flush()

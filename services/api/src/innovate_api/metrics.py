@@ -63,6 +63,8 @@ class _Recorder:
     """The per-process buffer, its flusher thread and the pool gauges' source."""
 
     def __init__(self) -> None:
+        # Set when the app is built: in gunicorn's master (preload), so kept across fork.
+        self.pool_stats: PoolStats | None = None
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
 
@@ -71,8 +73,7 @@ class _Recorder:
         self.pending: deque[tuple[str, str, int, float]] = deque()
         self.flush_lock = threading.Lock()
         self.children: dict[tuple[str, str, int], Any] = {}
-        self.pool_stats: PoolStats | None = None
-        self.thread: threading.Thread | None = None
+        self.thread: threading.Thread | None = None  # threads do not survive a fork
 
     def start(self) -> None:
         with self.flush_lock:
@@ -124,6 +125,12 @@ def observe(method: str, route: str, status: int, seconds: float) -> None:
     _recorder.pending.append((method, route, status, seconds))
     if _recorder.thread is None:
         _recorder.start()
+
+
+def start() -> None:
+    """Start this process's flusher now (gunicorn's post_worker_init: an idle worker
+    reports its pool too); otherwise the first request starts it."""
+    _recorder.start()
 
 
 def flush() -> None:
