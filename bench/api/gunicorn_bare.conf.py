@@ -1,7 +1,10 @@
 """gunicorn settings for the bare reference: the API's own gunicorn.conf.py values
 (workers, threads, worker class, timeouts, keep-alive, ...) without its hooks (they
-initialise the API) and without logging (the reference has none by definition)."""
+initialise the API) and without logging (the reference has none by definition), except
+the heap freeze before each fork: server tuning, not the API's set-up, so the reference
+has it too and the comparison stays one of the two apps' own layers."""
 
+import gc
 import os
 import runpy
 import types
@@ -17,3 +20,7 @@ for _name, _value in runpy.run_path(os.environ["BENCH_API_CONF"]).items():
     globals()[_name] = _value
 
 accesslog = None
+
+
+def pre_fork(server, worker):
+    gc.freeze()
